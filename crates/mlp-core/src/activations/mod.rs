@@ -1,0 +1,5 @@
+//! Layer activations: the forward map and its local derivative, side by side.
+
+pub mod sigmoid;
+
+pub use sigmoid::Sigmoid;

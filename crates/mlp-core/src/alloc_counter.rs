@@ -1,0 +1,71 @@
+//! A counting wrapper around the system allocator, for "training does not allocate" tests.
+//!
+//! On wasm32 it is the crate's `#[global_allocator]` and the FFI exports its counters
+//! (`mlp_alloc_count`, `mlp_live_bytes`). Natively it is not installed; a test binary may
+//! install it itself. Counters are relaxed atomics: exact on a single thread, which is all
+//! that wasm32 (without threads) has.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// `System`, plus a count of allocation calls and of the bytes currently allocated.
+#[derive(Debug, Default)]
+pub struct CountingAlloc;
+
+/// Allocation calls ever made (`alloc`, `alloc_zeroed` and `realloc` each count one).
+pub fn allocation_count() -> usize {
+    ALLOCATIONS.load(Relaxed)
+}
+
+/// Bytes currently allocated.
+pub fn live_bytes() -> usize {
+    LIVE_BYTES.load(Relaxed)
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged and only
+// updates counters on the side, so `System`'s guarantees carry over.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract (layout has non-zero size).
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            LIVE_BYTES.fetch_add(layout.size(), Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract (layout has non-zero size).
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            LIVE_BYTES.fetch_add(layout.size(), Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded contract (ptr was allocated by this allocator with `layout`).
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
+            LIVE_BYTES.fetch_add(new_size, Relaxed);
+        }
+        p
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;

@@ -1,0 +1,298 @@
+//! `C(m×n) = op(A)·op(B)` (`+ C` when accumulating): the packed, cache-blocked GEMM.
+//!
+//! Loop nest (BLIS / `matrixmultiply` style), outermost first:
+//! ```text
+//! for jc in 0..n step NC        B block  (kc × nc) packed once per (jc, pc)   → L3
+//!   for pc in 0..k step KC
+//!     pack op(B)[pc.., jc..] into NR-column panels
+//!     for ic in 0..m step MC    A block  (mc × kc) packed once per (ic, pc)   → L2
+//!       pack op(A)[ic.., pc..] into MR-row panels
+//!       for jr in 0..nc step NR     one B micro-panel (kc × NR)               → L1
+//!         for ir in 0..mc step MR   micro-kernel: MR × NR tile of C in registers
+//! ```
+//! Transposition costs nothing extra: `MatRef::t` swaps strides and packing reads through them.
+//! Edges (m, n not multiples of MR / NR) are zero-padded by the packing and written with the
+//! micro-kernel's masked store; `k` needs no padding.
+
+use crate::kernels::matrix::{MatMut, MatRef};
+use crate::kernels::microkernel::{microkernel, nr, Tile, MR};
+use crate::kernels::pack::{pack_panels, packed_len};
+use crate::simd::SimdReal;
+use std::collections::TryReserveError;
+
+/// Rows of op(A) per block: the packed MC×KC A block (120 KiB f32) stays in the 1 MiB L2.
+pub const MC: usize = 120;
+/// Depth per block: an MR×KC A panel (4 KiB) + a KC×NR B panel (8 KiB) fit the 32 KiB L1.
+pub const KC: usize = 256;
+/// Columns of op(B) per block: the KC×NC B block lives in L3, so B is packed once for MLP-sized n.
+pub const NC: usize = 4096;
+
+/// The packing buffers, allocated on first use, grown only when a larger product needs it,
+/// and reused by every call (the network owns one, so training does not allocate).
+#[derive(Debug, Default)]
+pub struct GemmWorkspace<T> {
+    a: Vec<T>,
+    b: Vec<T>,
+}
+
+impl<T: SimdReal> GemmWorkspace<T> {
+    /// An empty workspace (no allocation until the first product).
+    pub const fn new() -> Self {
+        GemmWorkspace {
+            a: Vec::new(),
+            b: Vec::new(),
+        }
+    }
+
+    /// Buffer lengths an `m×k · k×n` product needs.
+    fn needed(m: usize, n: usize, k: usize) -> (usize, usize) {
+        let kc = k.min(KC);
+        (
+            packed_len(m.min(MC), kc, MR),
+            packed_len(n.min(NC), kc, nr::<T>()),
+        )
+    }
+
+    /// Grows the buffers (fallibly) so an `m×k · k×n` product needs no allocation.
+    pub fn try_reserve(&mut self, m: usize, n: usize, k: usize) -> Result<(), TryReserveError> {
+        let (la, lb) = Self::needed(m, n, k);
+        grow(&mut self.a, la)?;
+        grow(&mut self.b, lb)
+    }
+}
+
+/// Grow-only resize through `try_reserve_exact`.
+fn grow<T: SimdReal>(v: &mut Vec<T>, len: usize) -> Result<(), TryReserveError> {
+    if v.len() < len {
+        v.try_reserve_exact(len - v.len())?;
+        v.resize(len, T::ZERO);
+    }
+    Ok(())
+}
+
+/// `c = a·b`, or `c += a·b` when `accumulate`. `a` is `m×k`, `b` is `k×n`, `c` is `m×n`
+/// (any of `a`, `b` may be a transposed view). Panics if the shapes disagree, or if the
+/// workspace cannot grow (it never needs to once `try_reserve` covered the shape).
+pub fn gemm<T: SimdReal>(
+    ws: &mut GemmWorkspace<T>,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+    accumulate: bool,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert!(
+        b.rows == k && c.rows == m && c.cols == n,
+        "gemm: shape mismatch"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    let ldc = n;
+    if k == 0 {
+        if !accumulate {
+            c.data[..m * n].fill(T::ZERO);
+        }
+        return;
+    }
+    ws.try_reserve(m, n, k)
+        .expect("gemm workspace allocation failed");
+    let nr = nr::<T>();
+
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            // Later depth blocks add onto the partial products of the earlier ones.
+            let acc = accumulate || pc > 0;
+            pack_panels(b.block(pc, jc, kc, nc).t(), nr, &mut ws.b);
+            for ic in (0..m).step_by(MC) {
+                let mc = MC.min(m - ic);
+                pack_panels(a.block(ic, pc, mc, kc), MR, &mut ws.a);
+                for jr in (0..nc).step_by(nr) {
+                    let b_panel = &ws.b[jr * kc..(jr + nr) * kc];
+                    for ir in (0..mc).step_by(MR) {
+                        let a_panel = &ws.a[ir * kc..(ir + MR) * kc];
+                        let tile = Tile {
+                            rows: MR.min(mc - ir),
+                            cols: nr.min(nc - jr),
+                            ldc,
+                        };
+                        let c_tile = &mut c.data[(ic + ir) * ldc + jc + jr..];
+                        microkernel(kc, a_panel, b_panel, c_tile, tile, acc);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::Rng;
+
+    /// Naive triple loop in f64 from the same inputs; also returns Σ_p |a_ip|·|b_pj| + |c0_ij|,
+    /// the scale the rounding error bound is proportional to.
+    #[allow(clippy::too_many_arguments)]
+    fn naive<T: SimdReal>(
+        ta: bool,
+        tb: bool,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[T],
+        b: &[T],
+        c0: &[T],
+        accumulate: bool,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let mut out = vec![0.0; m * n];
+        let mut scale = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let (mut s, mut sa) = (0.0, 0.0);
+                for p in 0..k {
+                    let x = if ta { a[p * m + i] } else { a[i * k + p] }.to_f64();
+                    let y = if tb { b[j * k + p] } else { b[p * n + j] }.to_f64();
+                    s += x * y;
+                    sa += (x * y).abs();
+                }
+                if accumulate {
+                    s += c0[i * n + j].to_f64();
+                    sa += c0[i * n + j].to_f64().abs();
+                }
+                out[i * n + j] = s;
+                scale[i * n + j] = sa;
+            }
+        }
+        (out, scale)
+    }
+
+    fn check<T: SimdReal>(rng: &mut Rng, ws: &mut GemmWorkspace<T>, m: usize, n: usize, k: usize) {
+        let a: Vec<T> = rng.vec(m * k);
+        let b: Vec<T> = rng.vec(k * n);
+        let c0: Vec<T> = rng.vec(m * n);
+        // f32 tolerance: the rigorous bound for a sum of k products (+ C) rounded in f32, in
+        // any summation order (so the blocked order is covered): |ĉ − c| ≤ γ_{k+1}·(Σ|a||b| +
+        // |c0|) with γ_n = n·u/(1 − n·u), u = 2⁻²⁴ (Higham, Accuracy and Stability, §3.1).
+        // That is ≈ 1.8e-5 relative at k = 300: any real bug (a wrong or missing term) is
+        // O(1) relative and fails it. f64: 1e-12 relative to the same scale.
+        let u = T::EPSILON.to_f64() / 2.0;
+        let gamma = (k + 2) as f64 * u / (1.0 - (k + 2) as f64 * u);
+        let rel = if T::LANES == 2 { 1e-12 } else { gamma };
+        for ta in [false, true] {
+            for tb in [false, true] {
+                for accumulate in [false, true] {
+                    let mut c = c0.clone();
+                    let av = if ta {
+                        MatRef::new(&a, k, m).t()
+                    } else {
+                        MatRef::new(&a, m, k)
+                    };
+                    let bv = if tb {
+                        MatRef::new(&b, n, k).t()
+                    } else {
+                        MatRef::new(&b, k, n)
+                    };
+                    gemm(ws, av, bv, MatMut::new(&mut c, m, n), accumulate);
+                    let (want, scale) = naive(ta, tb, m, n, k, &a, &b, &c0, accumulate);
+                    for idx in 0..m * n {
+                        let err = (c[idx].to_f64() - want[idx]).abs();
+                        let tol = rel * scale[idx];
+                        assert!(
+                            err <= tol,
+                            "m={m} n={n} k={k} ta={ta} tb={tb} acc={accumulate} idx={idx}: \
+                             got {:?} want {} err {err:e} tol {tol:e}",
+                            c[idx],
+                            want[idx]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    const SIZES: [usize; 9] = [1, 2, 3, 5, 7, 8, 17, 33, 67];
+
+    fn shapes() -> Vec<(usize, usize, usize)> {
+        let mut v = Vec::new();
+        let mut rng = Rng::new(7);
+        for _ in 0..60 {
+            let pick = |r: &mut Rng| SIZES[r.below(SIZES.len())];
+            v.push((pick(&mut rng), pick(&mut rng), pick(&mut rng)));
+        }
+        // Shapes past every blocking constant and every edge case of the panels.
+        v.extend([
+            (130, 70, 300),
+            (130, 33, 17),
+            (1, 130, 7),
+            (67, 1, 130),
+            (4, 8, 1),
+        ]);
+        v.extend([(MC + 5, 2 * 8 + 3, KC + 7), (3, 5, 2 * KC + 1), (MR, 8, KC)]);
+        v
+    }
+
+    #[test]
+    fn gemm_f64_matches_naive_all_transpositions() {
+        let mut rng = Rng::new(1);
+        let mut ws = GemmWorkspace::<f64>::new();
+        for (m, n, k) in shapes() {
+            check::<f64>(&mut rng, &mut ws, m, n, k);
+        }
+    }
+
+    #[test]
+    fn gemm_f32_matches_naive_all_transpositions() {
+        let mut rng = Rng::new(2);
+        let mut ws = GemmWorkspace::<f32>::new();
+        for (m, n, k) in shapes() {
+            check::<f32>(&mut rng, &mut ws, m, n, k);
+        }
+    }
+
+    #[test]
+    fn gemm_wide_n_exceeds_nc() {
+        // n > NC exercises the outer jc loop.
+        let mut rng = Rng::new(3);
+        check::<f32>(&mut rng, &mut GemmWorkspace::new(), 5, NC + 9, 3);
+    }
+
+    #[test]
+    fn gemm_degenerate_shapes() {
+        let mut ws = GemmWorkspace::<f64>::new();
+        // k = 0: overwrite gives zeros, accumulate leaves C alone.
+        let mut c = vec![5.0; 6];
+        gemm(
+            &mut ws,
+            MatRef::new(&[], 2, 0),
+            MatRef::new(&[], 0, 3),
+            MatMut::new(&mut c, 2, 3),
+            true,
+        );
+        assert_eq!(c, vec![5.0; 6]);
+        gemm(
+            &mut ws,
+            MatRef::new(&[], 2, 0),
+            MatRef::new(&[], 0, 3),
+            MatMut::new(&mut c, 2, 3),
+            false,
+        );
+        assert_eq!(c, vec![0.0; 6]);
+        // m = 0 / n = 0: nothing happens.
+        gemm(
+            &mut ws,
+            MatRef::new(&[], 0, 4),
+            MatRef::new(&[0.0; 12], 4, 3),
+            MatMut::new(&mut [], 0, 3),
+            false,
+        );
+        gemm(
+            &mut ws,
+            MatRef::new(&[0.0; 8], 2, 4),
+            MatRef::new(&[], 4, 0),
+            MatMut::new(&mut [], 2, 0),
+            false,
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! Numeric kernels, one per file. All are generic over `T: SimdReal`.
+//!
+//! Every kernel takes slices and checks their lengths; `unsafe` lives only inside the SIMD
+//! loads/stores and the micro-kernel's pointer walk.
+
+pub mod axpy;
+pub mod bias;
+pub mod gemm;
+pub mod matrix;
+pub mod microkernel;
+pub mod pack;
+pub mod sigmoid;
+
+pub use axpy::axpy;
+pub use bias::{add_bias, column_sums};
+pub use gemm::{gemm, GemmWorkspace};
+pub use matrix::{MatMut, MatRef};
+pub use sigmoid::{sigmoid, sigmoid_backward};

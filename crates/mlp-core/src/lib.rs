@@ -1,0 +1,33 @@
+//! # wasm-mlp core
+//!
+//! The math of wasm-mlp: a packed, register-blocked SIMD GEMM and the kernels around it, a
+//! sigmoid multilayer perceptron with ½·SSE loss and SGD, and the plain C ABI the TypeScript
+//! side calls. Builds as a `cdylib` for `wasm32-unknown-unknown` (+simd128), and as an `rlib`
+//! natively, where the same kernels run on a portable vector type so `cargo test` checks them.
+//!
+//! Module map:
+//! - [`real`]: `Real`, the f32/f64 scalar abstraction.
+//! - [`simd`]: `SimdReal`, f32x4 / f64x2 (wasm intrinsics or portable arrays).
+//! - [`kernels`]: GEMM (packing, micro-kernel, blocking), sigmoid, bias, axpy.
+//! - [`activations`], [`losses`], [`optimizers`]: the model's pieces, each with its derivative.
+//! - [`network`]: `Network<T>`, forward and the backward loop.
+//! - [`ffi`]: every `extern "C"` export.
+//! - [`alloc_counter`]: allocation counters (the global allocator on wasm32).
+
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod activations;
+pub mod alloc_counter;
+pub mod ffi;
+pub mod kernels;
+pub mod losses;
+pub mod network;
+pub mod optimizers;
+pub mod real;
+pub mod simd;
+#[doc(hidden)]
+pub mod test_support;
+
+pub use network::{NetError, Network, Ordering};
+pub use real::Real;
+pub use simd::SimdReal;

@@ -1,0 +1,404 @@
+//! `Network<T>`: a fully connected sigmoid MLP with every buffer it needs owned up front.
+//!
+//! Memory layout:
+//! - `params`: one flat vector; for each layer `i`, `W_i` (`n_i × n_{i+1}`, row-major) then
+//!   `b_i` (`n_{i+1}`). `grads` has the same layout. Both are allocated by [`Network::new`]
+//!   and never reallocated, so pointers to them stay valid for the network's life.
+//! - Batch buffers (input, each layer's output, target, two gradient scratch buffers sized for
+//!   the widest layer) and the GEMM packing workspace are sized by [`Network::reserve`], which
+//!   only ever grows them. Once `reserve(b)` succeeded, every method with `batch ≤ b` runs
+//!   without allocating.
+//!
+//! Forward of layer `i` is `z = x·W` (GEMM, overwrite), then `z += b` (row broadcast), then
+//! `y = σ(z)` in place. GEMM-then-bias is the reference's `x @ W + b` summation order, so f64
+//! results match it to the last bits, not merely within tolerance.
+
+use crate::activations::Sigmoid;
+use crate::kernels::{column_sums, gemm, GemmWorkspace, MatMut, MatRef};
+use crate::losses::half_sse;
+use crate::optimizers::Sgd;
+use crate::simd::SimdReal;
+use std::collections::TryReserveError;
+
+/// Which `W_i` the backward pass propagates the gradient through, relative to the update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ordering {
+    /// `grad = pre·W_iᵀ` with `W_i` *before* its update: plain gradient descent on `L`.
+    Exact,
+    /// `grad = pre·W_iᵀ` with `W_i` *after* its update (the classic tutorial ordering).
+    UpdateFirst,
+}
+
+/// Why a network could not be created or resized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetError {
+    /// Fewer than two layer sizes, or a size of zero.
+    InvalidSizes,
+    /// A buffer length does not fit in `usize` (or the parameter count in `u32`).
+    TooLarge,
+    /// The allocator refused.
+    OutOfMemory,
+}
+
+impl From<TryReserveError> for NetError {
+    fn from(_: TryReserveError) -> Self {
+        NetError::OutOfMemory
+    }
+}
+
+/// Where one layer lives in the flat parameter / gradient vectors.
+#[derive(Clone, Copy, Debug)]
+struct Layer {
+    fan_in: usize,
+    fan_out: usize,
+    /// Offset of `W` (`fan_in × fan_out`), followed directly by `b` (`fan_out`).
+    w: usize,
+}
+
+impl Layer {
+    fn b(&self) -> usize {
+        self.w + self.fan_in * self.fan_out
+    }
+    fn end(&self) -> usize {
+        self.b() + self.fan_out
+    }
+}
+
+/// A multilayer perceptron with sigmoid activations and the ½·SSE loss.
+#[derive(Debug)]
+pub struct Network<T: SimdReal> {
+    sizes: Vec<usize>,
+    layers: Vec<Layer>,
+    ordering: Ordering,
+    params: Vec<T>,
+    grads: Vec<T>,
+    /// Rows the batch buffers hold.
+    capacity: usize,
+    input: Vec<T>,
+    /// `outputs[i]`: `capacity × n_{i+1}`, the cached `y_i = σ(z_i)` of the last forward.
+    outputs: Vec<Vec<T>>,
+    target: Vec<T>,
+    /// Gradient scratch (`capacity × max(n_1..n_L)` each): dL/dy_i, turned into dL/dz_i in
+    /// place, and dL/dy_{i−1}. Swapped (no copy) after every layer.
+    grad: Vec<T>,
+    grad_prev: Vec<T>,
+    workspace: GemmWorkspace<T>,
+}
+
+/// `v.len() = len` (grow-only, fallible).
+fn grow<T: SimdReal>(v: &mut Vec<T>, len: usize) -> Result<(), TryReserveError> {
+    if v.len() < len {
+        v.try_reserve_exact(len - v.len())?;
+        v.resize(len, T::ZERO);
+    }
+    Ok(())
+}
+
+/// A zeroed vector of `len`, fallibly.
+fn zeros<T: SimdReal>(len: usize) -> Result<Vec<T>, TryReserveError> {
+    let mut v = Vec::new();
+    grow(&mut v, len)?;
+    Ok(v)
+}
+
+impl<T: SimdReal> Network<T> {
+    /// A network with layer sizes `[n_0, …, n_L]` (`L ≥ 1`, every size > 0), parameters zero.
+    /// No batch buffers yet: call [`Network::reserve`] before the first forward.
+    pub fn new(sizes: &[usize], ordering: Ordering) -> Result<Self, NetError> {
+        if sizes.len() < 2 || sizes.contains(&0) {
+            return Err(NetError::InvalidSizes);
+        }
+        let mut layers = Vec::new();
+        layers.try_reserve_exact(sizes.len() - 1)?;
+        let mut offset = 0usize;
+        for pair in sizes.windows(2) {
+            let (fan_in, fan_out) = (pair[0], pair[1]);
+            layers.push(Layer {
+                fan_in,
+                fan_out,
+                w: offset,
+            });
+            let len = fan_in
+                .checked_mul(fan_out)
+                .and_then(|w| w.checked_add(fan_out));
+            offset = len
+                .and_then(|len| offset.checked_add(len))
+                .ok_or(NetError::TooLarge)?;
+        }
+        if u32::try_from(offset).is_err() || offset.checked_mul(size_of::<T>()).is_none() {
+            return Err(NetError::TooLarge);
+        }
+        let mut outputs = Vec::new();
+        outputs.try_reserve_exact(layers.len())?;
+        outputs.extend(layers.iter().map(|_| Vec::new()));
+        let mut owned_sizes = Vec::new();
+        owned_sizes.try_reserve_exact(sizes.len())?;
+        owned_sizes.extend_from_slice(sizes);
+        Ok(Network {
+            sizes: owned_sizes,
+            layers,
+            ordering,
+            params: zeros(offset)?,
+            grads: zeros(offset)?,
+            capacity: 0,
+            input: Vec::new(),
+            outputs,
+            target: Vec::new(),
+            grad: Vec::new(),
+            grad_prev: Vec::new(),
+            workspace: GemmWorkspace::new(),
+        })
+    }
+
+    /// Layer sizes `[n_0, …, n_L]`.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    /// The backward ordering.
+    pub fn ordering(&self) -> Ordering {
+        self.ordering
+    }
+
+    /// Rows the batch buffers currently hold.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The flat parameter vector (`W_0, b_0, W_1, b_1, …`).
+    pub fn params(&self) -> &[T] {
+        &self.params
+    }
+
+    /// The flat parameter vector, writable (e.g. to load initial weights).
+    pub fn params_mut(&mut self) -> &mut [T] {
+        &mut self.params
+    }
+
+    /// The flat gradient vector (same layout as the parameters).
+    pub fn grads(&self) -> &[T] {
+        &self.grads
+    }
+
+    /// The flat gradient vector, writable (for the FFI's pointer; nothing reads it back).
+    pub fn grads_mut(&mut self) -> &mut [T] {
+        &mut self.grads
+    }
+
+    /// The input buffer, `capacity × n_0` (row-major).
+    pub fn input_mut(&mut self) -> &mut [T] {
+        &mut self.input
+    }
+
+    /// The target buffer, `capacity × n_L`.
+    pub fn target_mut(&mut self) -> &mut [T] {
+        &mut self.target
+    }
+
+    /// The last layer's output buffer, `capacity × n_L` (valid rows: the last forward's batch).
+    pub fn output(&self) -> &[T] {
+        self.outputs.last().map_or(&[], |o| o)
+    }
+
+    /// The last layer's output buffer, writable (for the FFI's pointer).
+    pub fn output_mut(&mut self) -> &mut [T] {
+        self.outputs.last_mut().map_or(&mut [], |o| o)
+    }
+
+    /// Makes every batch buffer and the GEMM workspace hold `batch` rows. Grow-only: a smaller
+    /// `batch` is a no-op. May move the input/target/output buffers; params/grads never move.
+    pub fn reserve(&mut self, batch: usize) -> Result<(), NetError> {
+        if batch <= self.capacity {
+            return Ok(());
+        }
+        let rows = |n: usize| batch.checked_mul(n).ok_or(NetError::TooLarge);
+        let widest = self.sizes[1..].iter().copied().max().unwrap_or(0);
+        let n_last = self.layers[self.layers.len() - 1].fan_out;
+        grow(&mut self.input, rows(self.sizes[0])?)?;
+        grow(&mut self.target, rows(n_last)?)?;
+        grow(&mut self.grad, rows(widest)?)?;
+        grow(&mut self.grad_prev, rows(widest)?)?;
+        for (out, layer) in self.outputs.iter_mut().zip(&self.layers) {
+            grow(out, rows(layer.fan_out)?)?;
+        }
+        for l in &self.layers {
+            let (i, o) = (l.fan_in, l.fan_out);
+            self.workspace.try_reserve(batch, o, i)?; // forward:  x·W      (batch×i · i×o)
+            self.workspace.try_reserve(i, o, batch)?; // dW:       xᵀ·pre   (i×batch · batch×o)
+            self.workspace.try_reserve(batch, i, o)?; // grad:     pre·Wᵀ   (batch×o · o×i)
+        }
+        self.capacity = batch;
+        Ok(())
+    }
+
+    fn check_batch(&self, batch: usize) {
+        assert!(
+            batch <= self.capacity,
+            "batch {batch} > reserved capacity {}",
+            self.capacity
+        );
+    }
+
+    /// Forward pass over the first `batch` rows of the input buffer; caches every layer's
+    /// output. Panics if `batch > capacity()`.
+    pub fn forward(&mut self, batch: usize) {
+        self.check_batch(batch);
+        let Network {
+            layers,
+            params,
+            input,
+            outputs,
+            workspace,
+            ..
+        } = self;
+        for (i, l) in layers.iter().enumerate() {
+            let (before, rest) = outputs.split_at_mut(i);
+            let x: &[T] = if i == 0 { input } else { &before[i - 1] };
+            let y = &mut rest[0][..batch * l.fan_out];
+            let w = &params[l.w..l.b()];
+            let b = &params[l.b()..l.end()];
+            // z = x·W
+            gemm(
+                workspace,
+                MatRef::new(x, batch, l.fan_in),
+                MatRef::new(w, l.fan_in, l.fan_out),
+                MatMut::new(y, batch, l.fan_out),
+                false,
+            );
+            // z += b (every row)
+            crate::kernels::add_bias(y, b, batch, l.fan_out);
+            // y = σ(z)
+            Sigmoid::forward(y);
+        }
+    }
+
+    /// `½·Σ(ŷ − y)²` of the cached output against the target buffer (f64 accumulation).
+    fn cached_loss(&self, batch: usize) -> f64 {
+        let n = batch * self.layers[self.layers.len() - 1].fan_out;
+        half_sse::loss(&self.output()[..n], &self.target[..n])
+    }
+
+    /// Forward + loss over the first `batch` rows. Panics if `batch > capacity()`.
+    pub fn loss(&mut self, batch: usize) -> f64 {
+        self.forward(batch);
+        self.cached_loss(batch)
+    }
+
+    /// Forward + loss + the exact gradient of the loss into `grads`; parameters untouched.
+    /// Returns the loss. Panics if `batch > capacity()`.
+    pub fn gradients(&mut self, batch: usize) -> f64 {
+        let loss = self.loss(batch);
+        self.backprop(batch, None);
+        loss
+    }
+
+    /// One SGD step (`lr`) from the cached forward and the target buffer, with this network's
+    /// [`Ordering`]. Leaves each layer's `dW, db` in `grads`. Panics if `batch > capacity()`.
+    pub fn backward(&mut self, batch: usize, lr: T) {
+        self.check_batch(batch);
+        self.backprop(batch, Some(Sgd { lr }));
+    }
+
+    /// Forward + loss + backward; returns the loss before the update.
+    pub fn train_step(&mut self, batch: usize, lr: T) -> f64 {
+        let loss = self.loss(batch);
+        self.backward(batch, lr);
+        loss
+    }
+
+    /// The backward loop. `sgd = None` computes the gradient only (every layer's `grad_prev`
+    /// from the un-updated weights, i.e. exact); `Some` applies one step per layer.
+    fn backprop(&mut self, batch: usize, sgd: Option<Sgd<T>>) {
+        let Network {
+            layers,
+            ordering,
+            params,
+            grads,
+            input,
+            outputs,
+            target,
+            grad,
+            grad_prev,
+            workspace,
+            ..
+        } = self;
+        let last = layers.len() - 1;
+        let n_out = layers[last].fan_out;
+
+        // dL/dŷ = ŷ − y                                      (L = ½·Σ(ŷ − y)²)
+        half_sse::backward(
+            &outputs[last][..batch * n_out],
+            &target[..batch * n_out],
+            &mut grad[..batch * n_out],
+        );
+
+        for i in (0..=last).rev() {
+            let l = layers[i];
+            let x: &[T] = if i == 0 { input } else { &outputs[i - 1] };
+            let x = MatRef::new(x, batch, l.fan_in);
+            let y = &outputs[i][..batch * l.fan_out];
+
+            // pre = dL/dz = dL/dy ⊙ y(1 − y)                  (σ'(z) = σ(z)(1 − σ(z)))
+            let pre = &mut grad[..batch * l.fan_out];
+            Sigmoid::backward(pre, y);
+            let pre = MatRef::new(&*pre, batch, l.fan_out);
+
+            let (dw, db) = grads[l.w..l.end()].split_at_mut(l.fan_in * l.fan_out);
+            // dW = xᵀ·pre                                     (z = x·W + b ⇒ ∂z/∂W = x)
+            gemm(
+                workspace,
+                x.t(),
+                pre,
+                MatMut::new(dw, l.fan_in, l.fan_out),
+                false,
+            );
+            // db = Σ_rows pre                                 (∂z/∂b = 1 for every row)
+            column_sums(pre.data, batch, l.fan_out, db);
+
+            // dL/dx = pre·Wᵀ (which W: see Ordering); never needed for the input layer.
+            let propagate = i > 0;
+            let layer_params = l.w..l.end();
+            match (sgd, *ordering) {
+                (None, _) => {
+                    if propagate {
+                        back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
+                    }
+                }
+                (Some(opt), Ordering::Exact) => {
+                    if propagate {
+                        back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
+                    }
+                    // W −= a·dW ; b −= a·db
+                    opt.step(&mut params[layer_params.clone()], &grads[layer_params]);
+                }
+                (Some(opt), Ordering::UpdateFirst) => {
+                    // W −= a·dW ; b −= a·db
+                    opt.step(&mut params[layer_params.clone()], &grads[layer_params]);
+                    if propagate {
+                        back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
+                    }
+                }
+            }
+            core::mem::swap(grad, grad_prev);
+        }
+    }
+}
+
+/// `dL/dx = pre·Wᵀ` (`batch × fan_in`) into `out`      (z = x·W ⇒ ∂z/∂x = Wᵀ).
+fn back_through_w<T: SimdReal>(
+    ws: &mut GemmWorkspace<T>,
+    pre: MatRef<'_, T>,
+    w: &[T],
+    l: Layer,
+    out: &mut [T],
+) {
+    let batch = pre.rows();
+    let out = &mut out[..batch * l.fan_in];
+    gemm(
+        ws,
+        pre,
+        MatRef::new(w, l.fan_in, l.fan_out).t(),
+        MatMut::new(out, batch, l.fan_in),
+        false,
+    );
+}

@@ -1,0 +1,73 @@
+//! `SimdReal`: a `Real` with a 128-bit vector type (`f32x4` / `f64x2`).
+//!
+//! On `wasm32` with `simd128` the vector is `core::arch::wasm32::v128` ([`wasm`]); everywhere
+//! else it is a plain `[T; LANES]` array ([`portable`]), so `cargo test` on the host runs the
+//! very same kernel code paths as the WebAssembly build.
+//!
+//! Arithmetic is deliberately non-fused (`acc + a·b` rounds twice): plain SIMD128 has no FMA,
+//! and the portable version must produce bit-identical results.
+
+use crate::real::Real;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm;
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod portable;
+
+/// A scalar type with a 128-bit SIMD vector of `LANES` lanes.
+pub trait SimdReal: Real {
+    /// The vector: `v128` on wasm, `[Self; LANES]` elsewhere.
+    type V: Copy;
+    /// Lanes per vector (4 for `f32`, 2 for `f64`).
+    const LANES: usize;
+
+    /// Every lane = `x`.
+    fn vsplat(x: Self) -> Self::V;
+    /// Lane-wise `a + b`.
+    fn vadd(a: Self::V, b: Self::V) -> Self::V;
+    /// Lane-wise `a − b`.
+    fn vsub(a: Self::V, b: Self::V) -> Self::V;
+    /// Lane-wise `a · b`.
+    fn vmul(a: Self::V, b: Self::V) -> Self::V;
+
+    /// Lane-wise `acc + a·b`, rounded twice (not fused).
+    #[inline(always)]
+    fn vmul_add(acc: Self::V, a: Self::V, b: Self::V) -> Self::V {
+        Self::vadd(acc, Self::vmul(a, b))
+    }
+
+    /// Loads `LANES` consecutive values (no alignment requirement).
+    ///
+    /// # Safety
+    /// `p` must be valid for reads of `LANES` values of `Self`.
+    unsafe fn vload(p: *const Self) -> Self::V;
+
+    /// Loads one value and broadcasts it to every lane.
+    ///
+    /// # Safety
+    /// `p` must be valid for a read of one `Self`.
+    unsafe fn vload_splat(p: *const Self) -> Self::V;
+
+    /// Stores `LANES` consecutive values (no alignment requirement).
+    ///
+    /// # Safety
+    /// `p` must be valid for writes of `LANES` values of `Self`.
+    unsafe fn vstore(p: *mut Self, v: Self::V);
+
+    /// Safe load of the first `LANES` values of `s` (panics if `s` is shorter).
+    #[inline(always)]
+    fn vload_from(s: &[Self]) -> Self::V {
+        assert!(s.len() >= Self::LANES);
+        // SAFETY: the assert guarantees `LANES` readable values at `s.as_ptr()`.
+        unsafe { Self::vload(s.as_ptr()) }
+    }
+
+    /// Safe store into the first `LANES` values of `s` (panics if `s` is shorter).
+    #[inline(always)]
+    fn vstore_to(s: &mut [Self], v: Self::V) {
+        assert!(s.len() >= Self::LANES);
+        // SAFETY: the assert guarantees `LANES` writable values at `s.as_mut_ptr()`.
+        unsafe { Self::vstore(s.as_mut_ptr(), v) }
+    }
+}

@@ -1,0 +1,51 @@
+//! `SimdReal` everywhere except wasm32+simd128: the vector is a plain `[T; LANES]`.
+//!
+//! Lane-wise arithmetic is exactly the IEEE operation per lane, so results are bit-identical
+//! to the wasm build; this is what lets native `cargo test` check the real kernels.
+
+use super::SimdReal;
+
+macro_rules! impl_portable {
+    ($t:ident, $lanes:literal) => {
+        impl SimdReal for $t {
+            type V = [$t; $lanes];
+            const LANES: usize = $lanes;
+
+            #[inline(always)]
+            fn vsplat(x: $t) -> Self::V {
+                [x; $lanes]
+            }
+            #[inline(always)]
+            fn vadd(a: Self::V, b: Self::V) -> Self::V {
+                core::array::from_fn(|i| a[i] + b[i])
+            }
+            #[inline(always)]
+            fn vsub(a: Self::V, b: Self::V) -> Self::V {
+                core::array::from_fn(|i| a[i] - b[i])
+            }
+            #[inline(always)]
+            fn vmul(a: Self::V, b: Self::V) -> Self::V {
+                core::array::from_fn(|i| a[i] * b[i])
+            }
+            #[inline(always)]
+            unsafe fn vload(p: *const $t) -> Self::V {
+                // SAFETY: the caller guarantees LANES readable values at `p`; read_unaligned
+                // has no alignment requirement.
+                unsafe { p.cast::<Self::V>().read_unaligned() }
+            }
+            #[inline(always)]
+            unsafe fn vload_splat(p: *const $t) -> Self::V {
+                // SAFETY: the caller guarantees one readable value at `p`.
+                [unsafe { p.read_unaligned() }; $lanes]
+            }
+            #[inline(always)]
+            unsafe fn vstore(p: *mut $t, v: Self::V) {
+                // SAFETY: the caller guarantees LANES writable values at `p`.
+                unsafe { p.cast::<Self::V>().write_unaligned(v) }
+            }
+        }
+    };
+}
+
+impl_portable!(f32, 4);
+impl_portable!(f64, 2);

@@ -1,0 +1,85 @@
+//! `SimdReal` on `wasm32` + `simd128`: `f32x4` and `f64x2` through `core::arch::wasm32`.
+//!
+//! Wasm SIMD loads and stores have no alignment requirement (`v128_load` / `v128_store` are
+//! unaligned accesses), so the only safety obligation is that the memory is valid.
+
+use core::arch::wasm32::{
+    f32x4_add, f32x4_mul, f32x4_splat, f32x4_sub, f64x2_add, f64x2_mul, f64x2_splat, f64x2_sub,
+    v128, v128_load, v128_load32_splat, v128_load64_splat, v128_store,
+};
+
+use super::SimdReal;
+
+impl SimdReal for f32 {
+    type V = v128;
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    fn vsplat(x: f32) -> v128 {
+        f32x4_splat(x)
+    }
+    #[inline(always)]
+    fn vadd(a: v128, b: v128) -> v128 {
+        f32x4_add(a, b)
+    }
+    #[inline(always)]
+    fn vsub(a: v128, b: v128) -> v128 {
+        f32x4_sub(a, b)
+    }
+    #[inline(always)]
+    fn vmul(a: v128, b: v128) -> v128 {
+        f32x4_mul(a, b)
+    }
+    #[inline(always)]
+    unsafe fn vload(p: *const f32) -> v128 {
+        // SAFETY: the caller guarantees 4 readable f32 at `p`; v128.load is unaligned.
+        unsafe { v128_load(p.cast::<v128>()) }
+    }
+    #[inline(always)]
+    unsafe fn vload_splat(p: *const f32) -> v128 {
+        // SAFETY: the caller guarantees one readable f32 at `p`; an f32 has the size of a u32.
+        unsafe { v128_load32_splat(p.cast::<u32>()) }
+    }
+    #[inline(always)]
+    unsafe fn vstore(p: *mut f32, v: v128) {
+        // SAFETY: the caller guarantees 4 writable f32 at `p`; v128.store is unaligned.
+        unsafe { v128_store(p.cast::<v128>(), v) }
+    }
+}
+
+impl SimdReal for f64 {
+    type V = v128;
+    const LANES: usize = 2;
+
+    #[inline(always)]
+    fn vsplat(x: f64) -> v128 {
+        f64x2_splat(x)
+    }
+    #[inline(always)]
+    fn vadd(a: v128, b: v128) -> v128 {
+        f64x2_add(a, b)
+    }
+    #[inline(always)]
+    fn vsub(a: v128, b: v128) -> v128 {
+        f64x2_sub(a, b)
+    }
+    #[inline(always)]
+    fn vmul(a: v128, b: v128) -> v128 {
+        f64x2_mul(a, b)
+    }
+    #[inline(always)]
+    unsafe fn vload(p: *const f64) -> v128 {
+        // SAFETY: the caller guarantees 2 readable f64 at `p`; v128.load is unaligned.
+        unsafe { v128_load(p.cast::<v128>()) }
+    }
+    #[inline(always)]
+    unsafe fn vload_splat(p: *const f64) -> v128 {
+        // SAFETY: the caller guarantees one readable f64 at `p`; an f64 has the size of a u64.
+        unsafe { v128_load64_splat(p.cast::<u64>()) }
+    }
+    #[inline(always)]
+    unsafe fn vstore(p: *mut f64, v: v128) {
+        // SAFETY: the caller guarantees 2 writable f64 at `p`; v128.store is unaligned.
+        unsafe { v128_store(p.cast::<v128>(), v) }
+    }
+}

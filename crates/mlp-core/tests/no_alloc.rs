@@ -1,0 +1,35 @@
+//! Steady-state training allocates nothing: the crate's counting allocator is installed in
+//! this test binary (on wasm32 it is the crate's global allocator; natively it is not).
+//! One test only, so no other test thread allocates concurrently.
+
+use wasm_mlp::alloc_counter::{allocation_count, CountingAlloc};
+use wasm_mlp::{Network, Ordering};
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+#[test]
+fn training_loop_does_not_allocate() {
+    for ordering in [Ordering::Exact, Ordering::UpdateFirst] {
+        let sizes = [20, 70, 33, 10];
+        let mut net = Network::<f32>::new(&sizes, ordering).unwrap();
+        let grown = allocation_count();
+        net.reserve(130).unwrap();
+        assert!(
+            allocation_count() > grown,
+            "the counter must see reserve's allocations"
+        );
+        for (i, p) in net.params_mut().iter_mut().enumerate() {
+            *p = ((i * 7919) % 1000) as f32 / 1000.0 - 0.5;
+        }
+        let before = allocation_count();
+        for step in 0..8 {
+            let batch = [130, 1, 77, 128][step % 4];
+            net.train_step(batch, 0.1);
+            net.gradients(batch);
+            net.loss(batch);
+            net.reserve(batch).unwrap(); // not growing: no-op
+        }
+        assert_eq!(allocation_count(), before, "{ordering:?}");
+    }
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Builds crates/mlp-core to wasm32-unknown-unknown with SIMD128 and copies the module to
+// dist/wasm_mlp.wasm.
+//
+// Two toolchains can do this, and we pick whichever is present:
+//   1. rustup with the wasm32-unknown-unknown target installed (a normal developer machine):
+//        rustup target add wasm32-unknown-unknown
+//   2. Debian's rustc-web + rust-web-src + lld-19 (machines where rustup's download server is
+//      unreachable): the standard library is compiled from source with -Zbuild-std, its
+//      dependencies taken from the vendor folder shipped inside rust-web-src.
+// With --install, and running as root on Debian/Ubuntu, option 2 is installed with apt-get
+// when neither is present. Otherwise we stop and print exactly what to install.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WASM_TARGET = 'wasm32-unknown-unknown';
+const CRATE = 'mlp-core';
+const ARTIFACT = 'wasm_mlp.wasm';
+const DEBIAN_PACKAGES = ['rustc-web', 'cargo-web', 'rust-web-src', 'lld-19'];
+const SIMD_FLAGS = '-C target-feature=+simd128';
+
+function run(cmd, args, env = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (result.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${result.status}`);
+  }
+}
+
+function capture(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** rustup with the wasm32 target installed: the plain path. */
+function rustupToolchain() {
+  const installed = capture('rustup', ['target', 'list', '--installed']);
+  if (!installed || !installed.split('\n').includes(WASM_TARGET)) return null;
+  return {
+    name: `rustup (${capture('rustc', ['--version'])})`,
+    build() {
+      run('cargo', ['build', '--release', '--target', WASM_TARGET, '-p', CRATE], {
+        RUSTFLAGS: SIMD_FLAGS,
+      });
+      return join(root, 'target', WASM_TARGET, 'release', ARTIFACT);
+    },
+  };
+}
+
+/** Debian's rustc-web: builds std for wasm32 from rust-web-src with -Zbuild-std. */
+function debianToolchain() {
+  const rustc = '/usr/bin/rustc';
+  const cargo = '/usr/bin/cargo';
+  if (!existsSync(rustc) || !existsSync(cargo)) return null;
+  const sysroot = capture(rustc, ['--print', 'sysroot']);
+  if (!sysroot) return null;
+  const vendor = join(sysroot, 'lib/rustlib/src/rust/library/vendor');
+  const linker = ['wasm-ld-19', 'wasm-ld'].find((name) => capture('which', [name]));
+  if (!existsSync(vendor) || !linker) return null;
+  return {
+    name: `Debian ${capture(rustc, ['--version'])} with -Zbuild-std, linker ${linker}`,
+    build() {
+      const targetDir = join(root, 'target', 'wasm-debian');
+      mkdirSync(targetDir, { recursive: true });
+      // Only this build reads the vendored std dependencies; native builds are unaffected.
+      const config = join(targetDir, 'vendor-std.toml');
+      writeFileSync(
+        config,
+        `[source.crates-io]\nreplace-with = "rust-std-vendor"\n` +
+          `[source.rust-std-vendor]\ndirectory = "${vendor}"\n`,
+      );
+      run(
+        cargo,
+        [
+          'build',
+          '--release',
+          '--offline',
+          '--target',
+          WASM_TARGET,
+          '-p',
+          CRATE,
+          '-Zbuild-std=std,panic_abort',
+          '--config',
+          config,
+          '--target-dir',
+          targetDir,
+        ],
+        {
+          PATH: `/usr/bin:${process.env.PATH}`,
+          RUSTC_BOOTSTRAP: '1',
+          RUSTFLAGS: `${SIMD_FLAGS} -C linker=${linker}`,
+        },
+      );
+      return join(targetDir, WASM_TARGET, 'release', ARTIFACT);
+    },
+  };
+}
+
+function installDebianToolchain() {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) return false;
+  console.log(`[build-wasm] installing ${DEBIAN_PACKAGES.join(' ')} with apt-get`);
+  run('apt-get', ['update', '-q']);
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...DEBIAN_PACKAGES], {
+    DEBIAN_FRONTEND: 'noninteractive',
+  });
+  return true;
+}
+
+const HOW_TO_INSTALL = `No Rust toolchain that can build ${WASM_TARGET} was found. Install one of:
+  - rustup (https://rustup.rs), then:  rustup target add ${WASM_TARGET}
+  - on Debian 12 / Ubuntu, as root:      apt-get install ${DEBIAN_PACKAGES.join(' ')}
+then run this again (npm run build).`;
+
+export function findToolchain({ install = false } = {}) {
+  let toolchain = rustupToolchain() ?? debianToolchain();
+  if (!toolchain && install && installDebianToolchain()) toolchain = debianToolchain();
+  return toolchain;
+}
+
+export function buildWasm({ install = false } = {}) {
+  const toolchain = findToolchain({ install });
+  if (!toolchain) {
+    console.error(HOW_TO_INSTALL);
+    process.exit(1);
+  }
+  console.log(`[build-wasm] ${toolchain.name}`);
+  const artifact = toolchain.build();
+  const out = join(root, 'dist', ARTIFACT);
+  mkdirSync(dirname(out), { recursive: true });
+  copyFileSync(artifact, out);
+  console.log(`[build-wasm] wrote dist/${ARTIFACT}`);
+  return out;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  buildWasm({ install: process.argv.includes('--install') });
+}
