@@ -22,7 +22,9 @@ for (let step = 1; step <= steps; step++) {
   }
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(`trained ${steps} steps in ${(seconds * 1000).toFixed(1)} ms (${Math.round(steps / seconds).toLocaleString('en-US')} steps/s)`);
+console.log(
+  `trained ${steps} steps in ${(seconds * 1000).toFixed(1)} ms (${Math.round(steps / seconds).toLocaleString('en-US')} steps/s)`,
+);
 
 const output = net.forward(x);
 x.forEach((row, i) => {
@@ -32,9 +34,12 @@ const correct = x.filter((_, i) => (output[i] > 0.5 ? 1 : 0) === y[i][0]).length
 console.log(`${correct}/4 correct`);
 
 const check = crossCheck(net, x, y);
-console.log('f32 SIMD core vs float64 reference (largest absolute difference):');
-for (const [quantity, diff] of Object.entries(check)) {
-  console.log(`  ${quantity.padEnd(10)} ${diff.maxAbs.toExponential(2)}`);
+console.log('f32 SIMD core vs a float64 reference copy (largest differences):');
+for (const quantity of ['forward', 'loss', 'gradients', 'step']) {
+  const { maxAbs, maxRel } = check[quantity];
+  console.log(
+    `  ${quantity.padEnd(10)} abs ${maxAbs.toExponential(2)}  rel ${maxRel.toExponential(2)}`,
+  );
 }
 net.dispose();
 if (correct !== 4) process.exit(1);

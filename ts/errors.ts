@@ -1,0 +1,48 @@
+/**
+ * Errors thrown by wasm-mlp.
+ *
+ * Every error the library throws on purpose is a {@link WasmMlpError}; the subclasses say what
+ * kind of problem it is so callers can `instanceof`-check without parsing messages. Messages
+ * name the argument, the problem, and the expected vs actual value or shape, e.g.
+ * `x: expected a length that is a multiple of 2 (layers[0]), got 5`.
+ *
+ * When a method throws one of these because of a bad argument, the network is unchanged:
+ * all validation happens before anything is written to it.
+ * @module
+ */
+
+/** Base class of every error thrown by wasm-mlp. */
+export class WasmMlpError extends Error {
+  /** @param message Human-readable description naming the argument and the problem. */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An input, target or parameter has the wrong length, width, row structure or element type. */
+export class ShapeError extends WasmMlpError {}
+
+/** An input, target or parameter contains NaN or ±Infinity (or a value that overflows f32). */
+export class NonFiniteError extends WasmMlpError {}
+
+/** An option passed to {@link Network.create} (or the `learningRate` setter) is invalid. */
+export class OptionError extends WasmMlpError {}
+
+/**
+ * The call is not allowed in the network's current state: the network was disposed, or
+ * `backward()` was called without a preceding `forward()`.
+ */
+export class StateError extends WasmMlpError {}
+
+/** Formats a value for an error message: strings quoted, everything else via `String`. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  return String(value);
+}

@@ -1,0 +1,25 @@
+/**
+ * wasm-mlp: multilayer perceptrons trained by backpropagation, with the math in a Rust core
+ * compiled to WebAssembly SIMD and a pure-TypeScript float64-capable reference.
+ *
+ * @example
+ * import { Network, crossCheck } from 'wasm-mlp';
+ * const net = await Network.create({ layers: [2, 3, 1], learningRate: 0.5 });
+ * for (let i = 0; i < 1000; i++) net.trainStep([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]);
+ * @module
+ */
+export { Network } from './network.js';
+export type { NetworkParameters, ParametersInput, Gradients } from './network.js';
+export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
+export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
+export { DEFAULTS } from './options.js';
+export type {
+  ArrayFor,
+  BackendName,
+  Dtype,
+  NetworkOptions,
+  Ordering,
+  WasmSource,
+} from './options.js';
+export type { MatrixInput } from './inputs.js';
+export { WasmMlpError, ShapeError, NonFiniteError, OptionError, StateError } from './errors.js';

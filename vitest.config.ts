@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// API tests import 'wasm-mlp' and get the built bundle (dist/index.js), i.e. exactly what users
+// get, with dist/wasm_mlp.wasm next to it. Run `npm run build` first. Kernel-level tests import
+// the ts/ sources directly and load dist/wasm_mlp.wasm explicitly.
+export default defineConfig({
+  resolve: {
+    alias: {
+      'wasm-mlp': fileURLToPath(new URL('./dist/index.js', import.meta.url)),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    reporters: ['default', './scripts/vitest-summary-reporter.mjs'],
+  },
+});
