@@ -13,7 +13,8 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(cmd, args) {
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${result.status})`);
+  if (result.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${result.status})`);
 }
 
 export function build({ install = false } = {}) {

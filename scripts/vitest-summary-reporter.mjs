@@ -14,6 +14,8 @@ export default class SummaryReporter {
       if (testModule.state() === 'failed' && testModule.children.size === 0) counts.failed++;
     }
     counts.failed += unhandledErrors.length;
-    console.log(`vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+    console.log(
+      `vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+    );
   }
 }
