@@ -3,7 +3,7 @@
 //! Loop nest (BLIS / `matrixmultiply` style), outermost first:
 //! ```text
 //! for jc in 0..n step NC        B block  (kc × nc) packed once per (jc, pc)   → L3
-//!   for pc in 0..k step KC
+//!   for pc in 0..k step kc      kc = k split into ⌈k/KC⌉ equal blocks
 //!     pack op(B)[pc.., jc..] into NR-column panels
 //!     for ic in 0..m step MC    A block  (mc × kc) packed once per (ic, pc)   → L2
 //!       pack op(A)[ic.., pc..] into MR-row panels
@@ -26,6 +26,13 @@ pub const MC: usize = 120;
 pub const KC: usize = 256;
 /// Columns of op(B) per block: the KC×NC B block lives in L3, so B is packed once for MLP-sized n.
 pub const NC: usize = 4096;
+
+/// The depth of each k block: `k` split into `⌈k / KC⌉` nearly equal blocks, so no block is a
+/// short remainder (k = 784 gives 4 × 196, not 3 × 256 + 16), since every block pays a C load
+/// and store per tile.
+fn balanced_depth(k: usize) -> usize {
+    k.div_ceil(k.div_ceil(KC))
+}
 
 /// The packing buffers, allocated on first use, grown only when a larger product needs it,
 /// and reused by every call (the network owns one, so training does not allocate).
@@ -98,11 +105,12 @@ pub fn gemm<T: SimdReal>(
     ws.try_reserve(m, n, k)
         .expect("gemm workspace allocation failed");
     let nr = nr::<T>();
+    let kc_step = balanced_depth(k);
 
     for jc in (0..n).step_by(NC) {
         let nc = NC.min(n - jc);
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
+        for pc in (0..k).step_by(kc_step) {
+            let kc = kc_step.min(k - pc);
             // Later depth blocks add onto the partial products of the earlier ones.
             let acc = accumulate || pc > 0;
             pack_panels(b.block(pc, jc, kc, nc).t(), nr, &mut ws.b);
@@ -230,6 +238,8 @@ mod tests {
             (4, 8, 1),
         ]);
         v.extend([(MC + 5, 2 * 8 + 3, KC + 7), (3, 5, 2 * KC + 1), (MR, 8, KC)]);
+        // k split into balanced depth blocks (784 = 4 × 196) with a k-unroll remainder.
+        v.extend([(9, 13, 3 * KC + 16), (MR + 1, 8, 4 * 3 + 1)]);
         v
     }
 
@@ -249,6 +259,18 @@ mod tests {
         for (m, n, k) in shapes() {
             check::<f32>(&mut rng, &mut ws, m, n, k);
         }
+    }
+
+    #[test]
+    fn depth_blocks_are_balanced_and_cover_k() {
+        for k in [1, 2, KC - 1, KC, KC + 1, 784, 2 * KC, 5 * KC + 3] {
+            let kc = balanced_depth(k);
+            let blocks = k.div_ceil(kc);
+            assert!(kc <= KC && blocks == k.div_ceil(KC), "k={k} kc={kc}");
+            // The last block is at most one element per block shorter than the others.
+            assert!(k - (blocks - 1) * kc + blocks > kc, "k={k} kc={kc}");
+        }
+        assert_eq!(balanced_depth(784), 196);
     }
 
     #[test]
