@@ -2,7 +2,8 @@
  * Finds, compiles and instantiates the WebAssembly core, once per source.
  *
  * - Default source: `new URL('./wasm_mlp.wasm', import.meta.url)`, i.e. the file next to the
- *   bundle (`dist/wasm_mlp.wasm` for `dist/index.js`).
+ *   bundle (`dist/wasm_mlp.wasm` for `dist/index.js`), or `wasm_mlp_relaxed.wasm` where relaxed
+ *   SIMD validates ({@link defaultWasmUrl}).
  * - Node: `file:` URLs and plain paths are read with `fs` (relative paths resolve against the
  *   current directory); `http(s):` URLs are fetched.
  * - Browsers: URLs (and strings, resolved against the document) are fetched and compiled with
@@ -17,14 +18,20 @@
  */
 import { WasmMlpError } from '../../errors.js';
 import type { WasmSource } from '../../options.js';
+import { relaxedSimdSupported } from './features.js';
 import { WasmCore } from './ffi.js';
 
 const byHref = new Map<string, Promise<WasmCore>>();
 const byObject = new WeakMap<object, Promise<WasmCore>>();
 
-/** The default location of the module: `wasm_mlp.wasm` next to this (bundled) file. */
+/**
+ * The default location of the module, next to this (bundled) file: `wasm_mlp_relaxed.wasm`
+ * when the engine supports relaxed SIMD (features.ts), else `wasm_mlp.wasm`.
+ */
 export function defaultWasmUrl(): URL {
-  return new URL('./wasm_mlp.wasm', import.meta.url);
+  return relaxedSimdSupported()
+    ? new URL('./wasm_mlp_relaxed.wasm', import.meta.url)
+    : new URL('./wasm_mlp.wasm', import.meta.url);
 }
 
 function isNode(): boolean {
