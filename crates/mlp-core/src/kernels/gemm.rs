@@ -14,6 +14,7 @@
 //! Edges (m, n not multiples of MR / NR) are zero-padded by the packing and written with the
 //! micro-kernel's masked store; `k` needs no padding.
 
+use crate::kernels::epilogue::{CTile, Epilogue, NoEpilogue};
 use crate::kernels::matrix::{MatMut, MatRef};
 use crate::kernels::microkernel::{microkernel, nr, Tile, MR};
 use crate::kernels::pack::{pack_panels, packed_len};
@@ -87,6 +88,20 @@ pub fn gemm<T: SimdReal>(
     c: MatMut<'_, T>,
     accumulate: bool,
 ) {
+    gemm_with_epilogue(ws, a, b, c, accumulate, &mut NoEpilogue);
+}
+
+/// [`gemm`], then `epilogue` applied to each finished micro-kernel tile of C right after its
+/// last depth block is stored (so while it is in L1); every element of C is in exactly one
+/// tile. See [`crate::kernels::epilogue`].
+pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
+    ws: &mut GemmWorkspace<T>,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+    accumulate: bool,
+    epilogue: &mut E,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
         b.rows == k && c.rows == m && c.cols == n,
@@ -100,6 +115,14 @@ pub fn gemm<T: SimdReal>(
         if !accumulate {
             c.data[..m * n].fill(T::ZERO);
         }
+        epilogue.apply(CTile {
+            row0: 0,
+            col0: 0,
+            rows: m,
+            cols: n,
+            ldc,
+            data: c.data,
+        });
         return;
     }
     ws.try_reserve(m, n, k)
@@ -113,6 +136,7 @@ pub fn gemm<T: SimdReal>(
             let kc = kc_step.min(k - pc);
             // Later depth blocks add onto the partial products of the earlier ones.
             let acc = accumulate || pc > 0;
+            let last_depth = pc + kc == k;
             pack_panels(b.block(pc, jc, kc, nc).t(), nr, &mut ws.b);
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
@@ -128,6 +152,16 @@ pub fn gemm<T: SimdReal>(
                         };
                         let c_tile = &mut c.data[(ic + ir) * ldc + jc + jr..];
                         microkernel(kc, a_panel, b_panel, c_tile, tile, acc);
+                        if last_depth {
+                            epilogue.apply(CTile {
+                                row0: ic + ir,
+                                col0: jc + jr,
+                                rows: tile.rows,
+                                cols: tile.cols,
+                                ldc,
+                                data: c_tile,
+                            });
+                        }
                     }
                 }
             }

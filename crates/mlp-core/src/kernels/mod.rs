@@ -5,6 +5,7 @@
 
 pub mod axpy;
 pub mod bias;
+pub mod epilogue;
 pub mod gemm;
 pub mod matrix;
 pub mod microkernel;
@@ -13,6 +14,7 @@ pub mod sigmoid;
 
 pub use axpy::axpy;
 pub use bias::{add_bias, column_sums};
-pub use gemm::{gemm, GemmWorkspace};
+pub use epilogue::{BiasActivation, CTile, Epilogue, NoEpilogue, ScaleByDerivative};
+pub use gemm::{gemm, gemm_with_epilogue, GemmWorkspace};
 pub use matrix::{MatMut, MatRef};
 pub use sigmoid::{sigmoid, sigmoid_backward};
