@@ -51,6 +51,8 @@ export interface Gradients<D extends Dtype = Dtype> extends NetworkParameters<D>
 
 /** What the last forward left in the cache, for `backward()`. */
 type Cache = { readonly batch: number } | { readonly usedBy: string } | null;
+/** The cache state after trainStep (one shared object: the hot path allocates nothing). */
+const USED_BY_TRAIN_STEP: Cache = { usedBy: 'trainStep()' };
 
 /** @internal Internals reachable by `crossCheck` (same package), not part of the public API. */
 export interface NetworkInternals {
@@ -317,7 +319,7 @@ export class Network<D extends Dtype = 'f32'> {
     const X = this.#x(x);
     const Y = this.#y(y, X.batch, 'the batch of x');
     const loss = this.#backend.trainStep(X.data, Y.data, X.batch, this.#learningRate);
-    this.#cache = { usedBy: 'trainStep()' };
+    this.#cache = USED_BY_TRAIN_STEP;
     return loss;
   }
 

@@ -26,15 +26,15 @@ export interface Backend {
   /** Overwrites the flat parameter vector (values rounded to the dtype). */
   setParams(flat: ArrayLike<number>): void;
   /** Forward pass on `batch` rows; caches every layer's output; returns a copy of the output. */
-  forward(x: Float64Array, batch: number): Real;
+  forward(x: Real, batch: number): Real;
   /** One SGD step from the cache of the last `forward` (same `batch`) and targets `y`. */
-  backward(y: Float64Array, batch: number, learningRate: number): void;
+  backward(y: Real, batch: number, learningRate: number): void;
   /** forward + loss + backward; returns the loss before the update. */
-  trainStep(x: Float64Array, y: Float64Array, batch: number, learningRate: number): number;
+  trainStep(x: Real, y: Real, batch: number, learningRate: number): number;
   /** forward + loss + gradient (no update); returns the flat gradient (copy) and the loss. */
-  gradients(x: Float64Array, y: Float64Array, batch: number): { grads: Real; loss: number };
+  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number };
   /** forward + loss. */
-  loss(x: Float64Array, y: Float64Array, batch: number): number;
+  loss(x: Real, y: Real, batch: number): number;
   /** A new, independent backend of the same kind, configuration and current parameters. */
   clone(): Backend;
   /** Frees what the backend owns. Idempotent. */

@@ -77,7 +77,7 @@ export class ReferenceBackend implements Backend {
     this.#params.set(flat);
   }
 
-  forward(x: Float64Array, batch: number): Real {
+  forward(x: Real, batch: number): Real {
     let input: Real = this.#Array.from(x); // inputs[0] = x, rounded to the dtype
     this.#inputs = [];
     this.#outputs = [];
@@ -95,7 +95,7 @@ export class ReferenceBackend implements Backend {
   }
 
   /** `L = ½·Σ(ŷ − y)²` (float64 sum) and `dL/dŷ = ŷ − y` from the cached output. */
-  #lossAndGrad(y: Float64Array): { loss: number; grad: Real } {
+  #lossAndGrad(y: Real): { loss: number; grad: Real } {
     const out = this.#outputs[this.#outputs.length - 1]!;
     const target = this.#Array.from(y); // the targets as the dtype stores them
     const grad = new this.#Array(out.length);
@@ -143,25 +143,25 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  backward(y: Float64Array, batch: number, learningRate: number): void {
+  backward(y: Real, batch: number, learningRate: number): void {
     this.#backward(this.#lossAndGrad(y).grad, batch, learningRate);
   }
 
-  trainStep(x: Float64Array, y: Float64Array, batch: number, learningRate: number): number {
+  trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
     this.forward(x, batch);
     const { loss, grad } = this.#lossAndGrad(y);
     this.#backward(grad, batch, learningRate);
     return loss;
   }
 
-  gradients(x: Float64Array, y: Float64Array, batch: number): { grads: Real; loss: number } {
+  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number } {
     this.forward(x, batch);
     const { loss, grad } = this.#lossAndGrad(y);
     this.#backward(grad, batch, null);
     return { grads: this.#grads.slice(), loss };
   }
 
-  loss(x: Float64Array, y: Float64Array, batch: number): number {
+  loss(x: Real, y: Real, batch: number): number {
     this.forward(x, batch);
     return this.#lossAndGrad(y).loss;
   }

@@ -18,6 +18,7 @@ use crate::kernels::epilogue::{CTile, Epilogue, NoEpilogue};
 use crate::kernels::matrix::{MatMut, MatRef};
 use crate::kernels::microkernel::{microkernel, nr, Tile, MR};
 use crate::kernels::pack::{pack_panels, packed_len};
+use crate::kernels::small_gemm::{small_gemm, SMALL_PRODUCT};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 
@@ -115,6 +116,18 @@ pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
         if !accumulate {
             c.data[..m * n].fill(T::ZERO);
         }
+        epilogue.apply(CTile {
+            row0: 0,
+            col0: 0,
+            rows: m,
+            cols: n,
+            ldc,
+            data: c.data,
+        });
+        return;
+    }
+    if m * n * k <= SMALL_PRODUCT {
+        small_gemm(a, b, c.data, accumulate);
         epilogue.apply(CTile {
             row0: 0,
             col0: 0,
@@ -272,6 +285,8 @@ mod tests {
             (4, 8, 1),
         ]);
         v.extend([(MC + 5, 2 * 8 + 3, KC + 7), (3, 5, 2 * KC + 1), (MR, 8, KC)]);
+        // Around the small-product threshold (128 multiply-adds), both sides of it.
+        v.extend([(4, 4, 8), (4, 4, 9), (1, 1, 129), (5, 5, 5), (2, 64, 1)]);
         // k split into balanced depth blocks (784 = 4 × 196) with a k-unroll remainder.
         v.extend([(9, 13, 3 * KC + 16), (MR + 1, 8, 4 * 3 + 1)]);
         v

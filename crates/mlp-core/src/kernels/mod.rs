@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod microkernel;
 pub mod pack;
 pub mod sigmoid;
+pub mod small_gemm;
 
 pub use axpy::axpy;
 pub use bias::{add_bias, column_sums};
