@@ -140,7 +140,8 @@ mod tests {
         }
     }
 
-    const SHAPES: [(usize, usize, usize); 8] = [
+    const SHAPES: [(usize, usize, usize); 9] = [
+        (1, 40, 9),
         (1, 1, 1),
         (3, 5, 7),
         (4, 8, 16),

@@ -18,7 +18,7 @@ use crate::kernels::epilogue::{CTile, Epilogue, NoEpilogue};
 use crate::kernels::matrix::{MatMut, MatRef};
 use crate::kernels::microkernel::{microkernel, nr, Tile, MR};
 use crate::kernels::pack::{pack_panels, packed_len};
-use crate::kernels::small_gemm::{small_gemm, SMALL_PRODUCT};
+use crate::kernels::small_gemm::{single_row_gemm, small_gemm, SMALL_PRODUCT};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 
@@ -132,6 +132,18 @@ pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
             row0: 0,
             col0: 0,
             rows: m,
+            cols: n,
+            ldc,
+            data: c.data,
+        });
+        return;
+    }
+    if m == 1 && b.cs == 1 {
+        single_row_gemm(a, b, c.data, accumulate);
+        epilogue.apply(CTile {
+            row0: 0,
+            col0: 0,
+            rows: 1,
             cols: n,
             ldc,
             data: c.data,
@@ -287,6 +299,8 @@ mod tests {
         v.extend([(MC + 5, 2 * 8 + 3, KC + 7), (3, 5, 2 * KC + 1), (MR, 8, KC)]);
         // Around the small-product threshold (128 multiply-adds), both sides of it.
         v.extend([(4, 4, 8), (4, 4, 9), (1, 1, 129), (5, 5, 5), (2, 64, 1)]);
+        // One row of A (the unpacked vector-matrix path when B's rows are contiguous).
+        v.extend([(1, 130, 67), (1, 9, 300), (1, 3, 2 * KC + 1)]);
         // k split into balanced depth blocks (784 = 4 × 196) with a k-unroll remainder.
         v.extend([(9, 13, 3 * KC + 16), (MR + 1, 8, 4 * 3 + 1)]);
         v

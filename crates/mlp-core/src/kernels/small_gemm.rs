@@ -4,9 +4,15 @@
 //! and going through the zero-padded micro-kernel and its masked store costs 200–400 ns per
 //! call, ~10× the arithmetic. Below [`SMALL_PRODUCT`] multiply-adds, a direct dot-product loop
 //! through the views' strides is faster; transposition is again just the strides.
+//!
+//! A single row of A (`m = 1`, e.g. a forward pass at batch 1) against a B with contiguous
+//! rows is a vector-matrix product: packing B would copy all of it to use it once, so
+//! [`single_row_gemm`] streams B's rows instead, as `c += a_p · B[p, :]` SIMD updates.
 
+use crate::kernels::axpy::axpy;
 use crate::kernels::matrix::MatRef;
 use crate::real::Real;
+use crate::simd::SimdReal;
 
 /// Largest `m·n·k` computed by [`small_gemm`]. Measured in Node 20 (f32): this loop costs
 /// ≈ 0.8 ns per multiply-add plus ≈ 20 ns, the packed path ≈ 120 ns for anything up to
@@ -32,5 +38,28 @@ pub fn small_gemm<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T], accu
             }
             *cij = if accumulate { *cij + s } else { s };
         }
+    }
+}
+
+/// `c = a·b` (`c += a·b` when `accumulate`) for a `1 × k` `a` and a `k × n` `b` whose rows are
+/// contiguous (`b.cs == 1`): `c = Σ_p a_p · B[p, :]`, accumulated into `c` in `p` order.
+pub fn single_row_gemm<T: SimdReal>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: &mut [T],
+    accumulate: bool,
+) {
+    let (k, n) = (a.cols, b.cols);
+    assert!(
+        a.rows == 1 && b.rows == k && b.cs == 1 && c.len() >= n,
+        "single_row_gemm: shape mismatch"
+    );
+    let c = &mut c[..n];
+    if !accumulate {
+        c.fill(T::ZERO);
+    }
+    for p in 0..k {
+        let start = p * b.rs;
+        axpy(c, &b.data[start..start + n], a.data[p * a.cs]);
     }
 }
