@@ -97,6 +97,7 @@ async function networkWorkloads(mnist) {
       results[engine.id] = await measure(def.run(e), {
         workPerUnit: def.perUnit ?? 1,
         maxUnits: def.maxUnits,
+        slow: def.id === 'wide-train',
       });
       e.dispose();
       log(def.id, engine.id, Math.round(results[engine.id].median), def.unit);
