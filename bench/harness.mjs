@@ -24,7 +24,10 @@ export async function measure(run, { workPerUnit = 1, maxUnits = Infinity, slow 
   const once = Math.max(performance.now() - t0, 1e-3);
   const units = Math.max(1, Math.min(maxUnits, Math.round(TARGET_MS / once)));
   // Seconds per iteration (e.g. `wide` on the slow peers): fewer iterations, no extra warm-up.
-  const options = slow && once > 1000 ? { ...OPTIONS, iterations: 3, warmupIterations: 0, warmupTime: 0 } : OPTIONS;
+  const options =
+    slow && once > 1000
+      ? { ...OPTIONS, iterations: 3, warmupIterations: 0, warmupTime: 0 }
+      : OPTIONS;
   const bench = new Bench({ ...options, retainSamples: true, throws: true });
   bench.add('task', () => run(units));
   await bench.run();

@@ -25,11 +25,26 @@ function cycler(list) {
   return () => list[i++ % list.length];
 }
 
+/** Forward only on the digits at `batch`, output read back to JS: samples/s. */
+function mnistForward(mnist, batch) {
+  const batches = mnist.batchesOf(batch);
+  return {
+    id: `mnist-fwd-${batch}`,
+    label: `mnist forward, batch ${batch}`,
+    unit: 'samples/s',
+    layers: [784, 128, 64, 10],
+    lr: 0.1,
+    perUnit: batch,
+    run: (e) => {
+      const x = cycler(batches.x);
+      return (u) => repeat(u, () => e.predict(x(), batch));
+    },
+  };
+}
+
 async function networkWorkloads(mnist) {
   const rows = [];
   const mnistTrain = mnist.batchesOf(64);
-  const fwd1 = mnist.batchesOf(1);
-  const fwd256 = mnist.batchesOf(256);
   const wide = wideData(128, 1024, 10);
   const defs = [
     {
@@ -54,29 +69,8 @@ async function networkWorkloads(mnist) {
         return (u) => repeat(u, () => e.train(x(), y(), 64));
       },
     },
-    {
-      id: 'mnist-fwd-1',
-      label: 'mnist forward, batch 1',
-      unit: 'samples/s',
-      layers: [784, 128, 64, 10],
-      lr: 0.1,
-      run: (e) => {
-        const x = cycler(fwd1.x);
-        return (u) => repeat(u, () => e.predict(x(), 1));
-      },
-    },
-    {
-      id: 'mnist-fwd-256',
-      label: 'mnist forward, batch 256',
-      unit: 'samples/s',
-      layers: [784, 128, 64, 10],
-      lr: 0.1,
-      perUnit: 256,
-      run: (e) => {
-        const x = cycler(fwd256.x);
-        return (u) => repeat(u, () => e.predict(x(), 256));
-      },
-    },
+    mnistForward(mnist, 1),
+    mnistForward(mnist, 256),
     {
       id: 'wide-train',
       label: 'wide [1024,1024,1024,10] batch 128, train',

@@ -204,8 +204,32 @@ mod tests {
         every_element_once_with_its_final_value::<f64>(42);
     }
 
-    /// The fused epilogues give bit for bit what the separate kernels give (same operations,
-    /// same order per element).
+    /// `op(A)·op(B)` then `separate` on the result, and the same product with `epi` fused:
+    /// asserts they agree bit for bit (same operations, same order per element).
+    fn assert_fused_matches<T: SimdReal>(
+        ws: &mut GemmWorkspace<T>,
+        (a, ta): (&[T], bool),
+        (b, tb): (&[T], bool),
+        (m, n, k): (usize, usize, usize),
+        separate: impl FnOnce(&mut [T]),
+        epi: &mut impl Epilogue<T>,
+        what: &str,
+    ) {
+        let mut want = vec![T::ZERO; m * n];
+        gemm(
+            ws,
+            view(a, m, k, ta),
+            view(b, k, n, tb),
+            MatMut::new(&mut want, m, n),
+            false,
+        );
+        separate(&mut want);
+        let mut got = vec![T::ZERO; m * n];
+        let c = MatMut::new(&mut got, m, n);
+        gemm_with_epilogue(ws, view(a, m, k, ta), view(b, k, n, tb), c, false, epi);
+        assert_eq!(got, want, "{what} m={m} n={n} k={k} ta={ta} tb={tb}");
+    }
+
     fn fused_matches_separate<T: SimdReal>(seed: u64) {
         let mut rng = Rng::new(seed);
         let mut ws = GemmWorkspace::<T>::new();
@@ -215,56 +239,35 @@ mod tests {
             let y: Vec<T> = rng.vec(m * n);
             for (ta, tb) in [(false, false), (true, false), (false, true)] {
                 // forward: σ(op(A)·op(B) + bias)
-                let mut want = vec![T::ZERO; m * n];
-                gemm(
+                assert_fused_matches(
                     &mut ws,
-                    view(&a, m, k, ta),
-                    view(&b, k, n, tb),
-                    MatMut::new(&mut want, m, n),
-                    false,
+                    (&a, ta),
+                    (&b, tb),
+                    (m, n, k),
+                    |c| {
+                        add_bias(c, &bias, m, n);
+                        sigmoid(c);
+                    },
+                    &mut BiasActivation {
+                        bias: &bias,
+                        activate: sigmoid::<T>,
+                    },
+                    "bias+sigmoid",
                 );
-                add_bias(&mut want, &bias, m, n);
-                sigmoid(&mut want);
-                let mut got = vec![T::ZERO; m * n];
-                let mut epi = BiasActivation {
-                    bias: &bias,
-                    activate: sigmoid::<T>,
-                };
-                gemm_with_epilogue(
-                    &mut ws,
-                    view(&a, m, k, ta),
-                    view(&b, k, n, tb),
-                    MatMut::new(&mut got, m, n),
-                    false,
-                    &mut epi,
-                );
-                assert_eq!(got, want, "bias+sigmoid m={m} n={n} k={k} ta={ta} tb={tb}");
-
                 // backward: (op(A)·op(B)) ⊙ y(1 − y)
-                let mut want = vec![T::ZERO; m * n];
-                gemm(
+                assert_fused_matches(
                     &mut ws,
-                    view(&a, m, k, ta),
-                    view(&b, k, n, tb),
-                    MatMut::new(&mut want, m, n),
-                    false,
+                    (&a, ta),
+                    (&b, tb),
+                    (m, n, k),
+                    |c| sigmoid_backward(c, &y),
+                    &mut ScaleByDerivative {
+                        y: &y,
+                        ldy: n,
+                        derivative: sigmoid_backward::<T>,
+                    },
+                    "derivative",
                 );
-                sigmoid_backward(&mut want, &y);
-                let mut got = vec![T::ZERO; m * n];
-                let mut epi = ScaleByDerivative {
-                    y: &y,
-                    ldy: n,
-                    derivative: sigmoid_backward::<T>,
-                };
-                gemm_with_epilogue(
-                    &mut ws,
-                    view(&a, m, k, ta),
-                    view(&b, k, n, tb),
-                    MatMut::new(&mut got, m, n),
-                    false,
-                    &mut epi,
-                );
-                assert_eq!(got, want, "derivative m={m} n={n} k={k} ta={ta} tb={tb}");
             }
         }
     }

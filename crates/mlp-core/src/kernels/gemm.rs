@@ -22,7 +22,8 @@ use crate::kernels::small_gemm::{single_row_gemm, small_gemm, SMALL_PRODUCT};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 
-/// Rows of op(A) per block: the packed MC×KC A block (120 KiB f32) stays in the 1 MiB L2.
+/// Rows of op(A) per block at full depth KC: the packed MC×KC A block (120 KiB f32) stays in
+/// the 1 MiB L2 (shallower blocks get proportionally more rows, see `block_rows`).
 pub const MC: usize = 120;
 /// Depth per block: an MR×KC A panel (4 KiB) + a KC×NR B panel (8 KiB) fit the 32 KiB L1.
 pub const KC: usize = 256;
@@ -34,6 +35,13 @@ pub const NC: usize = 4096;
 /// and store per tile.
 fn balanced_depth(k: usize) -> usize {
     k.div_ceil(k.div_ceil(KC))
+}
+
+/// Rows of op(A) per block for depth `kc`: the A block keeps the `MC × KC` footprint, so a
+/// shallow product (the weight gradient `Aᵀ·B` has k = batch) packs taller blocks and reuses
+/// each B micro-panel across more tiles. A multiple of `MR`.
+fn block_rows(kc: usize) -> usize {
+    (MC * KC / kc.max(1)).next_multiple_of(MR)
 }
 
 /// The packing buffers, allocated on first use, grown only when a larger product needs it,
@@ -55,9 +63,9 @@ impl<T: SimdReal> GemmWorkspace<T> {
 
     /// Buffer lengths an `m×k · k×n` product needs.
     fn needed(m: usize, n: usize, k: usize) -> (usize, usize) {
-        let kc = k.min(KC);
+        let kc = balanced_depth(k.max(1));
         (
-            packed_len(m.min(MC), kc, MR),
+            packed_len(m.min(block_rows(kc)), kc, MR),
             packed_len(n.min(NC), kc, nr::<T>()),
         )
     }
@@ -112,38 +120,18 @@ pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
         return;
     }
     let ldc = n;
-    if k == 0 {
-        if !accumulate {
-            c.data[..m * n].fill(T::ZERO);
+    // Unpacked paths (tiny products, including k = 0; one row of A): C is finished in one go.
+    let small = m * n * k <= SMALL_PRODUCT;
+    if small || (m == 1 && b.cs == 1) {
+        if small {
+            small_gemm(a, b, c.data, accumulate);
+        } else {
+            single_row_gemm(a, b, c.data, accumulate);
         }
         epilogue.apply(CTile {
             row0: 0,
             col0: 0,
             rows: m,
-            cols: n,
-            ldc,
-            data: c.data,
-        });
-        return;
-    }
-    if m * n * k <= SMALL_PRODUCT {
-        small_gemm(a, b, c.data, accumulate);
-        epilogue.apply(CTile {
-            row0: 0,
-            col0: 0,
-            rows: m,
-            cols: n,
-            ldc,
-            data: c.data,
-        });
-        return;
-    }
-    if m == 1 && b.cs == 1 {
-        single_row_gemm(a, b, c.data, accumulate);
-        epilogue.apply(CTile {
-            row0: 0,
-            col0: 0,
-            rows: 1,
             cols: n,
             ldc,
             data: c.data,
@@ -163,8 +151,9 @@ pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
             let acc = accumulate || pc > 0;
             let last_depth = pc + kc == k;
             pack_panels(b.block(pc, jc, kc, nc).t(), nr, &mut ws.b);
-            for ic in (0..m).step_by(MC) {
-                let mc = MC.min(m - ic);
+            let mc_step = block_rows(kc);
+            for ic in (0..m).step_by(mc_step) {
+                let mc = mc_step.min(m - ic);
                 pack_panels(a.block(ic, pc, mc, kc), MR, &mut ws.a);
                 for jr in (0..nc).step_by(nr) {
                     let b_panel = &ws.b[jr * kc..(jr + nr) * kc];
@@ -299,6 +288,8 @@ mod tests {
         v.extend([(MC + 5, 2 * 8 + 3, KC + 7), (3, 5, 2 * KC + 1), (MR, 8, KC)]);
         // Around the small-product threshold (128 multiply-adds), both sides of it.
         v.extend([(4, 4, 8), (4, 4, 9), (1, 1, 129), (5, 5, 5), (2, 64, 1)]);
+        // Shallow k: taller A blocks (block_rows(30) = 1024 rows), two of them.
+        v.push((1030, 9, 30));
         // One row of A (the unpacked vector-matrix path when B's rows are contiguous).
         v.extend([(1, 130, 67), (1, 9, 300), (1, 3, 2 * KC + 1)]);
         // k split into balanced depth blocks (784 = 4 × 196) with a k-unroll remainder.
@@ -334,6 +325,14 @@ mod tests {
             assert!(k - (blocks - 1) * kc + blocks > kc, "k={k} kc={kc}");
         }
         assert_eq!(balanced_depth(784), 196);
+        // The A block keeps its MC × KC footprint and is a whole number of MR-row panels.
+        for kc in [1, 7, 64, 196, KC] {
+            let rows = block_rows(kc);
+            assert!(
+                rows.is_multiple_of(MR) && rows >= MC && (rows - MR) * kc < MC * KC,
+                "kc={kc}"
+            );
+        }
     }
 
     #[test]
