@@ -18,7 +18,14 @@ const repeat = (n, f) => {
 };
 
 const f = peakFunction({ relaxed: true });
-const peak = await measure((u) => f(u * 1e5), { workPerUnit: (1e5 * PEAK_FLOPS_PER_TRIP) / 1e9 });
+// Fastest of two medians (see run.mjs: contention only slows a register-only loop).
+const peakRuns = [];
+for (let i = 0; i < 2; i++) {
+  peakRuns.push(
+    await measure((u) => f(u * 1e5), { workPerUnit: (1e5 * PEAK_FLOPS_PER_TRIP) / 1e9 }),
+  );
+}
+const peak = peakRuns.reduce((a, b) => (a.median >= b.median ? a : b));
 const rows = [];
 for (const shape of GEMM_SHAPES.filter((s) => !QUICK || s.m !== 1024)) {
   const gemm = coreGemm(exports, 'f32', shape);

@@ -138,9 +138,14 @@ async function gemmWorkloads(peakGflops) {
   return rows;
 }
 
-async function peak() {
+/**
+ * The register-only peak. Contention can only slow a loop that touches no memory, so of
+ * several measurements the fastest median is the best estimate of the ceiling.
+ */
+async function peak(previous) {
   const f = peakFunction();
-  return measure((u) => f(u * 1e5), { workPerUnit: (1e5 * PEAK_FLOPS_PER_TRIP) / 1e9 });
+  const now = await measure((u) => f(u * 1e5), { workPerUnit: (1e5 * PEAK_FLOPS_PER_TRIP) / 1e9 });
+  return previous && previous.median > now.median ? previous : now;
 }
 
 /** The relaxed-SIMD numbers, from a child Node started with --experimental-wasm-relaxed-simd. */
@@ -160,10 +165,12 @@ const tf = await tfjs();
 const cpu =
   (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ??
   cpus()[0]?.model;
-const peakStats = await peak();
+let peakStats = await peak(await peak());
 log('SIMD128 peak', peakStats.median.toFixed(1), 'GFLOP/s');
 const mnist = loadMnist();
-const rows = [...(await networkWorkloads(mnist)), ...(await gemmWorkloads(peakStats.median))];
+const rows = await networkWorkloads(mnist);
+peakStats = await peak(peakStats);
+rows.push(...(await gemmWorkloads(peakStats.median)));
 await tf.setBackend('wasm');
 const relaxed = relaxedChild();
 const result = {
