@@ -43,7 +43,9 @@ export function renderMarkdown({ meta, peak, rows, relaxed }) {
   const out = [];
   out.push(
     `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} vCPU, one thread used), ` +
-      `Node ${meta.node} (V8 ${meta.v8})${meta.quick ? ', **quick run** (few samples)' : ''}. ` +
+      `Node ${meta.node} (V8 ${meta.v8})${meta.quick ? ', **quick run** (few samples)' : ''}; ` +
+      `machine load average ${meta.load[0]} before / ${meta.load[1]} after (other users' processes: ` +
+      `wide p25–p75 ranges mean a noisy run). ` +
       `TF.js wasm: SIMD ${meta.tfjsWasm.simd ? 'on' : 'off'}, threads ${meta.tfjsWasm.threads} ` +
       `(multithreading ${meta.tfjsWasm.threadsSupported ? 'available' : 'not available in Node'}). ` +
       `${meta.brain}.`,

@@ -4,7 +4,7 @@
 // run only) the README's Performance section. See bench/README.md for what each number means.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { XOR, loadMnist, wideData } from './data.mjs';
 import { ENGINES, tfjs, tfjsWasmInfo } from './engines.mjs';
@@ -161,6 +161,7 @@ function relaxedChild() {
 }
 
 const started = performance.now();
+const loadBefore = loadavg()[0];
 const tf = await tfjs();
 const cpu =
   (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ??
@@ -184,6 +185,8 @@ const result = {
     tfjsWasm: tfjsWasmInfo(),
     brain: 'brain.js 1.6.1 (v2 betas need the native gpu.js build: not installable here)',
     seconds: Math.round((performance.now() - started) / 1000),
+    // 1-minute load average before / after: other processes on the machine (noise).
+    load: [loadBefore, loadavg()[0]].map((l) => Number(l.toFixed(2))),
   },
   peak: { plain: peakStats, relaxed: relaxed.peak },
   rows,
