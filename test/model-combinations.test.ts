@@ -66,7 +66,9 @@ beforeAll(async () => {
 });
 
 function make(kind: 'wasm' | 'reference', spec: ModelSpec, dtype: Dtype, p: Float64Array): Backend {
-  return kind === 'wasm' ? new WasmBackend(core, spec, dtype, p) : new ReferenceBackend(spec, dtype, p);
+  return kind === 'wasm'
+    ? new WasmBackend(core, spec, dtype, p)
+    : new ReferenceBackend(spec, dtype, p);
 }
 
 // Central differences with h = 1e-5 on losses of order 1: truncation O(h²·L''') ≈ 1e-10,
@@ -75,47 +77,52 @@ function make(kind: 'wasm' | 'reference', spec: ModelSpec, dtype: Dtype, p: Floa
 // kink: with 41 parameters and h = 1e-5 a crossing has probability ~1e-4 per combination, and
 // none happens with these seeds.
 describe.each(['reference', 'wasm'] as const)('f64 gradient vs finite differences, %s', (kind) => {
-  it.each(HIDDEN.map((h) => [name(h), h] as const))('hidden %s, every loss/output pair', (_, hidden) => {
-    const next = rng(kind === 'wasm' ? 91 : 92);
-    let checked = 0;
-    for (const [loss, out] of PAIRS) {
-      const layers = [3, 5, 3];
-      const spec: ModelSpec = {
-        layers,
-        activations: [hidden, out],
-        loss,
-        optimizer: resolveOptimizer('sgd'),
-        ordering: 'exact',
-      };
-      // 'uniform' draws biases too: with zero biases a row whose relus are all 0 would sit
-      // exactly on the next layer's kink (z = b = 0).
-      const params = initialParameters(layers, 7, ['uniform', 'uniform']);
-      const net = make(kind, spec, 'f64', params);
-      try {
-        const batch = 4;
-        const x = Float64Array.from(randArray(next, batch * 3, -2, 2));
-        const y = targets(next, loss, batch, 3);
-        const { grads, loss: l0 } = net.gradients(x, y, batch);
-        expect(l0).toBe(net.loss(x, y, batch));
-        const h = 1e-5;
-        for (let i = 0; i < params.length; i++) {
-          const at = (d: number): number => {
-            const p = params.slice();
-            p[i]! += d;
-            net.setParams(p);
-            return net.loss(x, y, batch);
-          };
-          const numeric = (at(h) - at(-h)) / (2 * h);
-          const what = `${name(hidden)} → ${name(out)}, ${loss}, param ${i}: ${grads[i]} vs ${numeric}`;
-          expect(Math.abs(grads[i]! - numeric), what).toBeLessThanOrEqual(1e-7 * (1 + Math.abs(numeric)));
-          checked++;
+  it.each(HIDDEN.map((h) => [name(h), h] as const))(
+    'hidden %s, every loss/output pair',
+    (_, hidden) => {
+      const next = rng(kind === 'wasm' ? 91 : 92);
+      let checked = 0;
+      for (const [loss, out] of PAIRS) {
+        const layers = [3, 5, 3];
+        const spec: ModelSpec = {
+          layers,
+          activations: [hidden, out],
+          loss,
+          optimizer: resolveOptimizer('sgd'),
+          ordering: 'exact',
+        };
+        // 'uniform' draws biases too: with zero biases a row whose relus are all 0 would sit
+        // exactly on the next layer's kink (z = b = 0).
+        const params = initialParameters(layers, 7, ['uniform', 'uniform']);
+        const net = make(kind, spec, 'f64', params);
+        try {
+          const batch = 4;
+          const x = Float64Array.from(randArray(next, batch * 3, -2, 2));
+          const y = targets(next, loss, batch, 3);
+          const { grads, loss: l0 } = net.gradients(x, y, batch);
+          expect(l0).toBe(net.loss(x, y, batch));
+          const h = 1e-5;
+          for (let i = 0; i < params.length; i++) {
+            const at = (d: number): number => {
+              const p = params.slice();
+              p[i]! += d;
+              net.setParams(p);
+              return net.loss(x, y, batch);
+            };
+            const numeric = (at(h) - at(-h)) / (2 * h);
+            const what = `${name(hidden)} → ${name(out)}, ${loss}, param ${i}: ${grads[i]} vs ${numeric}`;
+            expect(Math.abs(grads[i]! - numeric), what).toBeLessThanOrEqual(
+              1e-7 * (1 + Math.abs(numeric)),
+            );
+            checked++;
+          }
+        } finally {
+          net.dispose();
         }
-      } finally {
-        net.dispose();
       }
-    }
-    expect(checked).toBe(PAIRS.length * (3 * 5 + 5 + 5 * 3 + 3));
-  });
+      expect(checked).toBe(PAIRS.length * (3 * 5 + 5 + 5 * 3 + 3));
+    },
+  );
 });
 
 /*
@@ -153,7 +160,11 @@ describe.each(['f64', 'f32'] as Dtype[])('wasm vs reference, every combination, 
               optimizer,
               ordering,
             };
-            const params = initialParameters(layers, runs + 3, spec.activations.map(() => 'glorot-uniform'));
+            const params = initialParameters(
+              layers,
+              runs + 3,
+              spec.activations.map(() => 'glorot-uniform'),
+            );
             const w = make('wasm', spec, dtype, params);
             const r = make('reference', spec, dtype, params);
             const batch = randInt(next, 1, 20);
