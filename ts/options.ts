@@ -4,6 +4,7 @@
  */
 import { OptionError, describe } from './errors.js';
 import {
+  listOf,
   resolveActivations,
   resolveInitializers,
   resolveLoss,
@@ -128,9 +129,7 @@ export function checkLearningRate(value: unknown): number {
 
 function checkEnum<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const list = allowed.map((a) => `'${a}'`);
-    const expected = list.length === 2 ? `${list[0]} or ${list[1]}` : list.join(', ');
-    throw new OptionError(`${name} must be ${expected}, got ${describe(value)}`);
+    throw new OptionError(`${name} must be ${listOf(allowed)}, got ${describe(value)}`);
   }
   return value as T;
 }
