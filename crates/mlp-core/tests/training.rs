@@ -13,6 +13,16 @@ const HIDDEN: [Activation; 5] = [
     Activation::Linear,
 ];
 
+/// Adam with the usual defaults, no weight decay.
+const ADAM: Optimizer = Optimizer {
+    rule: Rule::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+    },
+    weight_decay: 0.0,
+};
+
 /// Every (loss, output activation) pair the network accepts.
 fn loss_outputs() -> Vec<(Loss, Activation)> {
     let mut pairs = Vec::new();
@@ -222,14 +232,7 @@ fn optimizer_rules_follow_their_formulas() {
 /// last layer's update agrees with exact ordering, earlier layers differ; one layer: identical.
 #[test]
 fn update_first_with_stateful_optimizers() {
-    let adam = Optimizer {
-        rule: Rule::Adam {
-            beta1: 0.9,
-            beta2: 0.999,
-            epsilon: 1e-8,
-        },
-        weight_decay: 0.0,
-    };
+    let adam = ADAM;
     let momentum = Optimizer {
         rule: Rule::Momentum {
             momentum: 0.9,
@@ -261,14 +264,7 @@ fn update_first_with_stateful_optimizers() {
 
 #[test]
 fn non_finite_loss_skips_the_update() {
-    let adam = Optimizer {
-        rule: Rule::Adam {
-            beta1: 0.9,
-            beta2: 0.999,
-            epsilon: 1e-8,
-        },
-        weight_decay: 0.0,
-    };
+    let adam = ADAM;
     let mut n = Network::<f32>::with_config(Config {
         sizes: &[2, 2],
         activations: &[Activation::Linear],
