@@ -30,8 +30,32 @@ export class NonFiniteError extends WasmMlpError {}
 export class OptionError extends WasmMlpError {}
 
 /**
- * The call is not allowed in the network's current state: the network was disposed, or
- * `backward()` was called without a preceding `forward()`.
+ * A target value the loss cannot take: outside [0, 1] for a cross-entropy, or a row that does
+ * not sum to 1 for `'categorical-cross-entropy'`.
+ */
+export class TargetError extends WasmMlpError {}
+
+/**
+ * The training loss became NaN or ±Infinity during {@link Network.fit}. The step that produced
+ * it was not applied, so the parameters and optimizer state are those after the last batch
+ * with a finite loss. `epoch` and `batch` are 0-based.
+ */
+export class DivergenceError extends WasmMlpError {
+  /** @param epoch 0-based epoch; @param batch 0-based batch within it; @param loss the value */
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly loss: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The call is not allowed in the network's current state: the network was disposed,
+ * `backward()` was called without a preceding `forward()`, or a method that changes the
+ * parameters was called while `fit()` is running.
  */
 export class StateError extends WasmMlpError {}
 

@@ -9,7 +9,27 @@
  * @module
  */
 export { Network } from './network.js';
-export type { NetworkParameters, ParametersInput, Gradients } from './network.js';
+export type {
+  NetworkParameters,
+  ParametersInput,
+  Gradients,
+  OptimizerState,
+  Evaluation,
+} from './network.js';
+export { FIT_DEFAULTS } from './fit.js';
+export type { FitOptions, History, EpochLog, BatchLog, EarlyStoppingOptions } from './fit.js';
+export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
+export type {
+  ActivationName,
+  ActivationOption,
+  Activation,
+  LossName,
+  Reduction,
+  OptimizerName,
+  OptimizerOption,
+  Optimizer,
+  InitializerName,
+} from './model.js';
 export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
 export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
 export { DEFAULTS } from './options.js';
@@ -22,4 +42,12 @@ export type {
   WasmSource,
 } from './options.js';
 export type { MatrixInput } from './inputs.js';
-export { WasmMlpError, ShapeError, NonFiniteError, OptionError, StateError } from './errors.js';
+export {
+  WasmMlpError,
+  ShapeError,
+  NonFiniteError,
+  OptionError,
+  StateError,
+  TargetError,
+  DivergenceError,
+} from './errors.js';

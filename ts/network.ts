@@ -9,9 +9,27 @@ import type { Backend, Real } from './backends/backend.js';
 import { ReferenceBackend } from './backends/reference/network.js';
 import { loadWasm } from './backends/wasm/load.js';
 import { WasmBackend } from './backends/wasm/network.js';
-import { ShapeError, StateError, describe } from './errors.js';
+import { NonFiniteError, ShapeError, StateError, describe } from './errors.js';
+import {
+  evaluation,
+  planFit,
+  runFit,
+  type FitContext,
+  type FitOptions,
+  type History,
+} from './fit.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from './init.js';
 import { checkValue, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
+import {
+  checkTargets,
+  reductionOf,
+  stateSlots,
+  type Activation,
+  type InitializerName,
+  type LossName,
+  type ModelSpec,
+  type Optimizer,
+} from './model.js';
 import {
   checkLearningRate,
   resolveOptions,
@@ -41,8 +59,27 @@ export interface ParametersInput {
 
 /** Result of {@link Network.gradients}: `dL/dW[i]`, `dL/db[i]` and the loss, no update applied. */
 export interface Gradients<D extends Dtype = Dtype> extends NetworkParameters<D> {
-  /** `L = ½·Σ(ŷ − y)²` at the current parameters. */
+  /** The loss at the current parameters. */
   loss: number;
+}
+
+/**
+ * The optimizer's state, for saving and resuming training: `state` holds `slots` vectors of
+ * `parameterCount` values one after the other, each parallel to the flat parameter vector
+ * (per layer `W[i]` row-major then `b[i]`); `slots` is 0 for SGD, 1 for momentum (velocity),
+ * 2 for Adam (first moment `m`, then second moment `v`). `step` counts completed steps.
+ */
+export interface OptimizerState<D extends Dtype = Dtype> {
+  state: ArrayFor<D>;
+  step: number;
+}
+
+/** Result of {@link Network.evaluate}. */
+export interface Evaluation {
+  /** The loss over all rows, with the loss's reduction (sum for `'half-sse'`, else mean). */
+  loss: number;
+  /** Fraction of rows classified right: argmax for several outputs, threshold 0.5 for one. */
+  accuracy: number;
 }
 
 // `Symbol.dispose` is standard in Node ≥ 20.4 and recent browsers; elsewhere use the
@@ -69,8 +106,9 @@ export function networkInternals(net: Network<Dtype>): NetworkInternals {
 }
 
 /**
- * A multilayer perceptron with a sigmoid on every layer, the loss `L = ½·Σ(ŷ − y)²` (summed
- * over batch rows and outputs), trained by plain SGD. Create it with {@link Network.create}.
+ * A multilayer perceptron: per-layer activations, a loss and an optimizer (by default a sigmoid
+ * on every layer, `L = ½·Σ(ŷ − y)²` summed over rows and outputs, plain SGD: the original
+ * network). Create it with {@link Network.create}.
  *
  * Inputs `x` (and targets `y`) are accepted as a flat row-major typed array or `number[]`
  * whose length is a multiple of `layers[0]` (of `layers[L]` for `y`), or as `number[][]`
@@ -86,6 +124,10 @@ export class Network<D extends Dtype = 'f32'> {
   #learningRate: number;
   #cache: Cache = null;
   #disposed = false;
+  /** True while `fit()` runs: methods that change the parameters throw meanwhile. */
+  #fitting = false;
+  /** Epochs completed by `fit()` over the network's life (seeds each epoch's shuffle). */
+  #epochs = 0;
 
   private constructor(options: ResolvedOptions<D>, backend: Backend) {
     this.#options = options;
@@ -105,12 +147,13 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * Creates a network. Initial weights and biases are uniform in [-1, 1) from a seeded
-   * mulberry32 generator (see `init.ts`), identical on both backends for the same seed.
+   * Creates a network. Initial parameters come from each layer's initializer, drawn from one
+   * seeded mulberry32 generator (see `init.ts`), identical on both backends for the same seed.
    *
-   * Defaults: `learningRate` 0.1, `ordering` `'exact'`, `dtype` `'f32'`, `backend` `'wasm'`,
-   * `seed` 1. With `backend: 'wasm'` the WebAssembly core is loaded once per `wasm` source and
-   * shared by every network created from it.
+   * Defaults: `learningRate` 0.1, `activation` `'sigmoid'`, `loss` `'half-sse'`, `optimizer`
+   * `'sgd'`, `initializer` per activation, `ordering` `'exact'`, `dtype` `'f32'`, `backend`
+   * `'wasm'`, `seed` 1. With `backend: 'wasm'` the WebAssembly core is loaded once per `wasm`
+   * source and shared by every network created from it.
    *
    * @example
    * const net = await Network.create({ layers: [2, 3, 1], learningRate: 0.5, seed: 1 });
@@ -119,13 +162,20 @@ export class Network<D extends Dtype = 'f32'> {
    */
   static async create<D extends Dtype = 'f32'>(options: NetworkOptions<D>): Promise<Network<D>> {
     const resolved = resolveOptions(options);
-    const params = initialParameters(resolved.layers, resolved.seed);
+    const params = initialParameters(resolved.layers, resolved.seed, resolved.initializers);
+    const spec: ModelSpec = {
+      layers: resolved.layers,
+      activations: resolved.activations,
+      loss: resolved.loss,
+      optimizer: resolved.optimizer,
+      ordering: resolved.ordering,
+    };
     let backend: Backend;
     if (resolved.backend === 'reference') {
-      backend = new ReferenceBackend(resolved.layers, resolved.ordering, resolved.dtype, params);
+      backend = new ReferenceBackend(spec, resolved.dtype, params);
     } else {
       const core = await loadWasm(resolved.wasm);
-      backend = new WasmBackend(core, resolved.layers, resolved.ordering, resolved.dtype, params);
+      backend = new WasmBackend(core, spec, resolved.dtype, params);
     }
     return new Network<D>(resolved, backend);
   }
@@ -150,6 +200,26 @@ export class Network<D extends Dtype = 'f32'> {
     return this.#options.ordering;
   }
 
+  /** Activation of each weight layer (resolved: leakyRelu carries its slope). */
+  get activations(): readonly Activation[] {
+    return this.#options.activations;
+  }
+
+  /** The loss. */
+  get lossName(): LossName {
+    return this.#options.loss;
+  }
+
+  /** The optimizer with every hyperparameter filled in. */
+  get optimizer(): Optimizer {
+    return this.#options.optimizer;
+  }
+
+  /** The initializer each weight layer was drawn with. */
+  get initializers(): readonly InitializerName[] {
+    return this.#options.initializers;
+  }
+
   /** The seed the initial parameters were drawn with. */
   get seed(): number {
     return this.#options.seed;
@@ -165,13 +235,14 @@ export class Network<D extends Dtype = 'f32'> {
     return this.#disposed;
   }
 
-  /** The SGD step size used by {@link backward} and {@link trainStep}. */
+  /** The optimizer's step size used by {@link backward}, {@link trainStep} and {@link fit}. */
   get learningRate(): number {
     return this.#learningRate;
   }
 
   /**
-   * Sets the step size.
+   * Sets the step size. Allowed during {@link fit} (e.g. from `onEpochEnd`, as a schedule):
+   * the next batch uses it.
    * @throws OptionError unless a finite number > 0; StateError after dispose
    */
   set learningRate(value: number) {
@@ -183,16 +254,24 @@ export class Network<D extends Dtype = 'f32'> {
     if (this.#disposed) throw new StateError('Network was disposed');
   }
 
+  /** For methods that change parameters or optimizer state: not while fit() runs. */
+  #mutable(method: string): void {
+    this.#live();
+    if (this.#fitting) {
+      throw new StateError(`${method} cannot be called while fit() is running`);
+    }
+  }
+
   #x(value: unknown): Matrix {
     return toMatrix('x', value, this.#layers[0]!, 'layers[0]', this.dtype);
   }
 
-  #y(value: unknown, batch: number, what: string): Matrix {
+  #y(value: unknown, batch: number, what: string, name = 'y'): Matrix {
     const last = this.#layers.length - 1;
-    return toMatrix('y', value, this.#layers[last]!, `layers[${last}]`, this.dtype, {
-      batch,
-      what,
-    });
+    const cols = this.#layers[last]!;
+    const Y = toMatrix(name, value, cols, `layers[${last}]`, this.dtype, { batch, what });
+    checkTargets(this.#options.loss, Y.data, cols, name);
+    return Y;
   }
 
   #split(flat: Real): NetworkParameters<D> {
@@ -219,10 +298,10 @@ export class Network<D extends Dtype = 'f32'> {
    * Replaces all parameters (values rounded to the dtype). Shapes as in {@link getParameters};
    * any array-like of numbers is accepted. Invalidates the cache of the last forward.
    * @throws ShapeError for a wrong count or length; NonFiniteError for NaN/±Infinity;
-   *   StateError after dispose. The network is unchanged when it throws.
+   *   StateError after dispose or during fit(). The network is unchanged when it throws.
    */
   setParameters(parameters: ParametersInput): void {
-    this.#live();
+    this.#mutable('setParameters()');
     if (typeof parameters !== 'object' || parameters === null) {
       throw new ShapeError(
         `parameters must be an object { weights, biases }, got ${describe(parameters)}`,
@@ -285,14 +364,15 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * One SGD step from the cache of the last {@link forward} (like the original `.backward()`):
-   * the gradient of `½·Σ(ŷ − y)²` propagated through every layer in this network's ordering.
-   * Consumes the cache: call `forward` again before the next `backward`.
+   * One optimizer step from the cache of the last {@link forward} (like the original
+   * `.backward()`): the gradient of the loss propagated through every layer in this network's
+   * ordering. Consumes the cache: call `forward` again before the next `backward`.
    * @param y `batch × layers[L]` targets, with the batch of the last forward
-   * @throws StateError if there is no forward to use; ShapeError, NonFiniteError (network unchanged)
+   * @throws StateError if there is no forward to use; ShapeError, NonFiniteError, TargetError
+   *   (network unchanged)
    */
   backward(y: MatrixInput): void {
-    this.#live();
+    this.#mutable('backward()');
     const cache = this.#cache;
     if (cache === null) {
       throw new StateError('backward() called before forward(): call forward(x), then backward(y)');
@@ -308,12 +388,13 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * `forward(x)` then `backward(y)` in one call (one FFI call on the wasm backend).
-   * @returns the loss `½·Σ(ŷ − y)²` before the update
-   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   * `forward(x)` then `backward(y)` in one call (one FFI call on the wasm backend). If the loss
+   * is NaN or ±Infinity the update is skipped (parameters and optimizer state unchanged).
+   * @returns the loss before the update
+   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
    */
   trainStep(x: MatrixInput, y: MatrixInput): number {
-    this.#live();
+    this.#mutable('trainStep()');
     const X = this.#x(x);
     const Y = this.#y(y, X.batch, 'the batch of x');
     const loss = this.#backend.trainStep(X.data, Y.data, X.batch, this.#learningRate);
@@ -336,8 +417,9 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * The loss `½·Σ(ŷ − y)²` (summed over rows and outputs, not averaged) at the current parameters.
-   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   * The loss at the current parameters, over the whole batch in one pass (see `LossName` for
+   * each loss's reduction: `'half-sse'` sums, the others average).
+   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
    */
   loss(x: MatrixInput, y: MatrixInput): number {
     this.#live();
@@ -346,6 +428,140 @@ export class Network<D extends Dtype = 'f32'> {
     const loss = this.#backend.loss(X.data, Y.data, X.batch);
     this.#cache = { usedBy: 'loss()' };
     return loss;
+  }
+
+  /**
+   * The outputs for `x` (`batch × layers[L]`, row-major, of the dtype), computed in chunks of
+   * 1024 rows so any number of rows fits. Does not leave a cache for {@link backward}.
+   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   */
+  predict(x: MatrixInput): ArrayFor<D> {
+    this.#live();
+    const X = this.#x(x);
+    const nIn = this.#layers[0]!;
+    const nOut = this.#layers[this.#layers.length - 1]!;
+    const out = new (this.dtype === 'f64' ? Float64Array : Float32Array)(X.batch * nOut);
+    const chunk = 1024;
+    for (let from = 0; from < X.batch; from += chunk) {
+      const to = Math.min(X.batch, from + chunk);
+      out.set(this.#backend.forward(X.data.subarray(from * nIn, to * nIn), to - from), from * nOut);
+    }
+    this.#cache = { usedBy: 'predict()' };
+    return out as ArrayFor<D>;
+  }
+
+  /**
+   * Loss and accuracy on `x`, `y` (in chunks of 1024 rows). Accuracy: argmax of the outputs vs
+   * argmax of the targets with several outputs; `ŷ ≥ 0.5` vs `y ≥ 0.5` with one.
+   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
+   */
+  evaluate(x: MatrixInput, y: MatrixInput): Evaluation {
+    this.#live();
+    const X = this.#x(x);
+    const Y = this.#y(y, X.batch, 'the batch of x');
+    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y);
+    let step = run.next();
+    while (!step.done) step = run.next();
+    this.#cache = { usedBy: 'evaluate()' };
+    return step.value;
+  }
+
+  /**
+   * Trains on `x`, `y` for `epochs` passes of shuffled mini-batches (see `FitOptions` for
+   * every option and its default), yielding to the event loop between batches so a server or
+   * page stays responsive. Each mini-batch is one call into the backend.
+   *
+   * Rejects with: the OptionError / ShapeError / NonFiniteError / TargetError of a bad
+   * argument (before any training; network unchanged); `signal.reason` (an `AbortError`) when
+   * aborted, with the parameters as of the last completed batch; a {@link DivergenceError}
+   * naming the epoch and batch whose loss was not finite, with the parameters and optimizer
+   * state of the last finite batch; whatever a callback throws; StateError if the network is
+   * disposed meanwhile. While it runs, methods that change the parameters throw StateError.
+   * @returns the per-epoch history
+   */
+  async fit(
+    x: MatrixInput,
+    y: MatrixInput,
+    options: FitOptions<MatrixInput, MatrixInput> = {},
+  ): Promise<History> {
+    this.#mutable('fit()');
+    const X = this.#x(x);
+    const Y = this.#y(y, X.batch, 'the batch of x');
+    const ctx: FitContext = {
+      backend: this.#backend,
+      reduction: reductionOf(this.#options.loss),
+      seed: this.#options.seed,
+      epochOffset: this.#epochs,
+      epochCompleted: () => void this.#epochs++,
+      learningRate: () => this.#learningRate,
+      live: () => this.#live(),
+      matrices: (vx, vy) => {
+        const VX = toMatrix('validationData.x', vx, this.#layers[0]!, 'layers[0]', this.dtype);
+        const VY = this.#y(vy, VX.batch, 'the batch of validationData.x', 'validationData.y');
+        return { X: VX, Y: VY };
+      },
+    };
+    const { plan, train, val } = planFit(ctx, X, Y, options);
+    this.#fitting = true;
+    this.#cache = { usedBy: 'fit()' };
+    try {
+      return await runFit(ctx, plan, train, val);
+    } finally {
+      this.#fitting = false;
+    }
+  }
+
+  /**
+   * A copy of the optimizer's state and step count (see {@link OptimizerState}), e.g. to save
+   * training state next to {@link getParameters}.
+   * @throws StateError after dispose
+   */
+  getOptimizerState(): OptimizerState<D> {
+    this.#live();
+    const { state, step } = this.#backend.getOptimizerState();
+    return { state: state as ArrayFor<D>, step };
+  }
+
+  /**
+   * Restores the optimizer's state and step count (from {@link getOptimizerState} of a network
+   * with the same layers and optimizer).
+   * @throws ShapeError for a wrong length or a `step` that is not an integer ≥ 0;
+   *   NonFiniteError for NaN/±Infinity; StateError after dispose or during fit(). The network
+   *   is unchanged when it throws.
+   */
+  setOptimizerState(saved: { state: ArrayLike<number>; step: number }): void {
+    this.#mutable('setOptimizerState()');
+    if (typeof saved !== 'object' || saved === null) {
+      throw new ShapeError(
+        `optimizer state must be an object { state, step }, got ${describe(saved)}`,
+      );
+    }
+    const slots = stateSlots(this.#options.optimizer);
+    const expected = slots * this.parameterCount;
+    const state: unknown = saved.state;
+    if (!Array.isArray(state) && !ArrayBuffer.isView(state)) {
+      throw new ShapeError(
+        `state: expected an array of ${expected} numbers, got ${describe(state)}`,
+      );
+    }
+    const values = state as unknown as ArrayLike<unknown>;
+    if (values.length !== expected) {
+      throw new ShapeError(
+        `state: expected ${expected} values (${slots} slot${slots === 1 ? '' : 's'} × ${this.parameterCount} parameters for optimizer '${this.#options.optimizer.type}'), got ${values.length}`,
+      );
+    }
+    const flat = new Float64Array(expected);
+    for (let i = 0; i < expected; i++) {
+      flat[i] = checkValue(values[i], this.dtype, () => `state[${i}]`);
+    }
+    const step: unknown = saved.step;
+    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
+      if (typeof step === 'number' && !Number.isFinite(step)) {
+        throw new NonFiniteError(`step is ${step}`);
+      }
+      throw new ShapeError(`step must be an integer >= 0, got ${describe(step)}`);
+    }
+    this.#backend.setOptimizerState(flat, step);
   }
 
   /**
