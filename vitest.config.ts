@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     alias: {
+      'wasm-mlp/onnx': fileURLToPath(new URL('./dist/onnx.js', import.meta.url)),
       'wasm-mlp': fileURLToPath(new URL('./dist/index.js', import.meta.url)),
     },
   },

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildEntries } from './build-entries.mjs';
 import { buildWasm } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,7 +18,7 @@ function run(cmd, args) {
     throw new Error(`${cmd} ${args.join(' ')} failed (exit ${result.status})`);
 }
 
-export function build({ install = false } = {}) {
+export async function build({ install = false } = {}) {
   buildWasm({ install });
   run(bin('esbuild'), [
     'ts/index.ts',
@@ -31,10 +32,11 @@ export function build({ install = false } = {}) {
     '--external:node:*',
     '--log-level=warning',
   ]);
+  await buildEntries(); // dist/onnx.js, dist/cli.js
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
   console.log('[build] dist/ ready');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  build({ install: process.argv.includes('--install') });
+  await build({ install: process.argv.includes('--install') });
 }
