@@ -26,17 +26,17 @@ function epochLine(log: EpochLog, epochs: number, seconds: number, accuracy: boo
 /**
  * @param epochs epochs of the run; @param batches batches per epoch
  * @param accuracy print accuracy (classification)
- * @param tty draw the bar (default: stderr is a terminal)
+ * @param stream where the bar is drawn, if it is a terminal (default stderr)
  */
 export function createProgress(
   epochs: number,
   batches: number,
   accuracy: boolean,
   out: (line: string) => void,
-  tty = Boolean(process.stderr.isTTY),
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
 ): Progress {
   let started = performance.now();
-  if (!tty) {
+  if (!stream.isTTY) {
     return {
       batch: () => {},
       epoch: (log) => {
@@ -46,30 +46,45 @@ export function createProgress(
       stop: () => {},
     };
   }
-  const multi = new cliProgress.MultiBar(
-    {
-      format:
-        'epoch {epoch}/{epochs} [{bar}] batch {batch}/{batches} | loss {loss} | ETA {eta_formatted}',
-      barsize: 30,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: Math.max(10, batches),
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const bar = multi.create(epochs * batches, 0, { epoch: 1, epochs, batch: 0, batches, loss: '-' });
+  // One bar per epoch, cleared at its end and replaced by the epoch's summary line; the ETA is
+  // for the whole run (elapsed time per batch so far × batches left).
+  const runStart = performance.now();
+  let done = 0;
+  let bar: cliProgress.SingleBar | null = null;
+  const eta = (): string => {
+    const left = ((performance.now() - runStart) / done) * (epochs * batches - done);
+    const s = Math.round(left / 1000);
+    return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  };
+  const close = (): void => {
+    bar?.stop();
+    bar = null;
+  };
   return {
     batch: (log) => {
-      bar.increment(1, {
-        epoch: log.epoch + 1,
-        batch: log.batch + 1,
-        loss: log.loss.toFixed(4),
-      });
+      done++;
+      const payload = { epoch: log.epoch + 1, epochs, loss: log.loss.toFixed(4), etaRun: eta() };
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          {
+            format:
+              'epoch {epoch}/{epochs} [{bar}] batch {value}/{total} | loss {loss} | ETA {etaRun}',
+            barsize: 30,
+            hideCursor: true,
+            clearOnComplete: true,
+            stream,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(batches, 0, payload);
+      }
+      bar.update(log.batch + 1, payload);
     },
     epoch: (log) => {
-      multi.log(`${epochLine(log, epochs, (performance.now() - started) / 1000, accuracy)}\n`);
+      close();
+      out(epochLine(log, epochs, (performance.now() - started) / 1000, accuracy));
       started = performance.now();
     },
-    stop: () => multi.stop(),
+    stop: close,
   };
 }
