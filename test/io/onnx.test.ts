@@ -1,5 +1,7 @@
 // ONNX export run by the real onnxruntime (onnxruntime-node's CPU provider): every activation ×
 // dtype, opsets 13…21, the graph's structure, import of our exports, and errors.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { FormatError, Network, OptionError, type ActivationOption, type Dtype } from 'wasm-mlp';
@@ -164,5 +166,14 @@ describe('fromONNX', () => {
     expect(() => toONNX({} as never)).toThrow(
       'toONNX: expected a Network from wasm-mlp as the first argument',
     );
+  });
+});
+
+describe('the compiled schema', () => {
+  it('ts/io/onnx/schema.ts is generated from the committed onnx.proto', () => {
+    const script = fileURLToPath(new URL('../../scripts/onnx-schema.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 });
