@@ -6,9 +6,21 @@ import { defineConfig } from 'vitest/config';
 // the ts/ sources directly and load dist/wasm_mlp.wasm explicitly.
 export default defineConfig({
   resolve: {
-    alias: {
-      'wasm-mlp': fileURLToPath(new URL('./dist/index.js', import.meta.url)),
-    },
+    alias: [
+      {
+        find: /^wasm-mlp$/,
+        replacement: fileURLToPath(new URL('./dist/index.js', import.meta.url)),
+      },
+      // The subpath exports, as package.json maps them.
+      {
+        find: /^wasm-mlp\/inline$/,
+        replacement: fileURLToPath(new URL('./dist/index.inline.js', import.meta.url)),
+      },
+      {
+        find: /^wasm-mlp\/worker$/,
+        replacement: fileURLToPath(new URL('./dist/worker.js', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

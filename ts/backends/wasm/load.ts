@@ -1,8 +1,9 @@
 /**
  * Finds, compiles and instantiates the WebAssembly core, once per source.
  *
- * - Default source: `new URL('./wasm_mlp.wasm', import.meta.url)`, i.e. the file next to the
- *   bundle (`dist/wasm_mlp.wasm` for `dist/index.js`).
+ * - Default source (`default-source.ts`): `new URL('./wasm_mlp.wasm', import.meta.url)`, i.e.
+ *   the file next to the bundle (`dist/wasm_mlp.wasm` for `dist/index.js`); in the single-file
+ *   build (`dist/index.inline.js`) the embedded bytes instead.
  * - Node: `file:` URLs and plain paths are read with `fs` (relative paths resolve against the
  *   current directory); `http(s):` URLs are fetched.
  * - Browsers: URLs (and strings, resolved against the document) are fetched and compiled with
@@ -17,15 +18,11 @@
  */
 import { WasmMlpError } from '../../errors.js';
 import type { WasmSource } from '../../options.js';
+import { defaultWasmSource } from './default-source.js';
 import { WasmCore } from './ffi.js';
 
 const byHref = new Map<string, Promise<WasmCore>>();
 const byObject = new WeakMap<object, Promise<WasmCore>>();
-
-/** The default location of the module: `wasm_mlp.wasm` next to this (bundled) file. */
-export function defaultWasmUrl(): URL {
-  return new URL('./wasm_mlp.wasm', import.meta.url);
-}
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -116,17 +113,12 @@ function cached<K>(
 }
 
 /**
- * Loads the core from `source` (default: {@link defaultWasmUrl}), sharing one instance per
+ * Loads the core from `source` (default: {@link defaultWasmSource}), sharing one instance per
  * source. Rejects with {@link WasmMlpError} if the module cannot be read or lacks the ABI.
  */
-export function loadWasm(source?: WasmSource): Promise<WasmCore> {
-  if (source === undefined || typeof source === 'string' || source instanceof URL) {
-    const urlPromise =
-      source === undefined
-        ? Promise.resolve(defaultWasmUrl())
-        : typeof source === 'string'
-          ? resolveString(source)
-          : Promise.resolve(source);
+export function loadWasm(source: WasmSource = defaultWasmSource()): Promise<WasmCore> {
+  if (typeof source === 'string' || source instanceof URL) {
+    const urlPromise = typeof source === 'string' ? resolveString(source) : Promise.resolve(source);
     return urlPromise.then((url) =>
       cached(byHref, url.href, () => instantiate(() => compileUrl(url), url.href)),
     );
