@@ -7,6 +7,7 @@
  * @module
  */
 import { Network, ShapeError } from '../index.js';
+import { nodeBuiltin } from '../node-builtin.js';
 import { listen, type MessageEndpoint } from './endpoint.js';
 import { buffersOf, type FromWorker, type ToWorker, type TrainingRequest } from './protocol.js';
 
@@ -102,7 +103,8 @@ async function train(
 }
 
 async function nodeParentPort(): Promise<MessageEndpoint> {
-  const { parentPort } = await import('node:worker_threads');
+  const { parentPort } =
+    await nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
   if (!parentPort) {
     throw new Error('serveTraining() must run inside a Web Worker or a worker_threads Worker');
   }

@@ -17,6 +17,7 @@
  * @module
  */
 import { WasmMlpError } from '../../errors.js';
+import { nodeBuiltin } from '../../node-builtin.js';
 import type { WasmSource } from '../../options.js';
 import { defaultWasmSource } from './default-source.js';
 import { WasmCore } from './ffi.js';
@@ -32,7 +33,7 @@ function isNode(): boolean {
 async function resolveString(source: string): Promise<URL> {
   if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) return new URL(source);
   if (isNode()) {
-    const { pathToFileURL } = await import('node:url');
+    const { pathToFileURL } = await nodeBuiltin<typeof import('node:url')>('node:url');
     return pathToFileURL(source);
   }
   const base = typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href;
@@ -70,7 +71,7 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
 
 async function compileUrl(url: URL): Promise<WebAssembly.Module> {
   if (url.protocol === 'file:' && isNode()) {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
     return WebAssembly.compile(await readFile(url));
   }
   return compileResponse(await fetch(url));
