@@ -24,6 +24,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Chromium suites: npm run test:browser (vitest.browser.config.ts).
+    exclude: ['test/browser/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 60_000,
     reporters: ['default', './scripts/vitest-summary-reporter.mjs'],

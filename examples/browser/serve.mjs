@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureMnistSubset } from './mnist-subset.mjs';
@@ -26,7 +26,7 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** URL prefix → directory. Only these are served. */
+/** URL prefix → directory. Only these are served. @type {Record<string, string>} */
 export const DEFAULT_MOUNTS = {
   '/dist/': join(root, 'dist'),
   '/examples/browser/': join(root, 'examples', 'browser'),
@@ -35,6 +35,8 @@ export const DEFAULT_MOUNTS = {
 /**
  * Starts the server; resolves with `{ url, close }` once listening. `port` 0 picks a free one.
  * `headers` are added to every response (the tests use it for a Content-Security-Policy).
+ * @param {{ port?: number, mounts?: Record<string, string>, headers?: Record<string, string> }} [options]
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
 export function startServer({ port = 0, mounts = DEFAULT_MOUNTS, headers = {} } = {}) {
   const server = createServer(async (request, response) => {
@@ -44,7 +46,7 @@ export function startServer({ port = 0, mounts = DEFAULT_MOUNTS, headers = {} } 
       return;
     }
     const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
-    const base = prefix && mounts[prefix];
+    const base = prefix && resolve(mounts[prefix]);
     let file = base && normalize(join(base, path.slice(prefix.length)));
     if (!file || (file !== base && !file.startsWith(base + sep))) {
       response.writeHead(404).end('not found');
