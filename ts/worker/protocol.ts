@@ -74,7 +74,8 @@ export type FromWorker =
   | {
       readonly kind: 'wasm-mlp:error';
       readonly id: number;
-      readonly name: string;
+      /** The error's class, see `errors.ts`. */
+      readonly errorClass: string;
       readonly message: string;
     };
 

@@ -8,6 +8,7 @@
  */
 import { Network, ShapeError } from '../index.js';
 import { nodeBuiltin } from '../node-builtin.js';
+import { errorKey } from './errors.js';
 import { listen, type MessageEndpoint } from './endpoint.js';
 import { buffersOf, type FromWorker, type ToWorker, type TrainingRequest } from './protocol.js';
 
@@ -123,9 +124,8 @@ function serve(endpoint: MessageEndpoint): void {
       stops.set(id, false);
       train(id, request, () => stops.get(id) === true, post)
         .catch((error: unknown) => {
-          const { name, message } =
-            error instanceof Error ? error : { name: 'Error', message: String(error) };
-          post({ kind: 'wasm-mlp:error', id, name, message });
+          const message = error instanceof Error ? error.message : String(error);
+          post({ kind: 'wasm-mlp:error', id, errorClass: errorKey(error), message });
         })
         .finally(() => stops.delete(id));
     }

@@ -5,16 +5,10 @@
  * copied (unless `copy: true`), so the caller's `x`, `y` and `probe` are detached afterwards.
  * @module
  */
-import {
-  NonFiniteError,
-  OptionError,
-  ShapeError,
-  StateError,
-  WasmMlpError,
-  type NetworkOptions,
-} from '../index.js';
+import { OptionError, type NetworkOptions } from '../index.js';
 import { describe } from '../errors.js';
 import { listen, type MessageEndpoint } from './endpoint.js';
+import { rebuildError } from './errors.js';
 import {
   buffersOf,
   type FromWorker,
@@ -37,14 +31,6 @@ export interface TrainInWorkerOptions {
   /** Called on the caller's thread for every progress message. */
   readonly onProgress?: (progress: TrainingProgress) => void;
 }
-
-const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
-  WasmMlpError,
-  ShapeError,
-  NonFiniteError,
-  OptionError,
-  StateError,
-};
 
 let nextRunId = 1;
 
@@ -126,7 +112,7 @@ export function trainInWorker(
       unlisten();
       if (message.kind === 'wasm-mlp:done') resolve(message.result);
       else if (message.kind === 'wasm-mlp:error') {
-        reject(new (ERROR_CLASSES[message.name] ?? Error)(message.message));
+        reject(rebuildError(message.errorClass, message.message));
       }
     });
   });
