@@ -21,7 +21,7 @@ export function drawLoss(canvas, curves, maxStep) {
   ctx.strokeRect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom);
   ctx.fillStyle = '#374151';
   ctx.font = '11px sans-serif';
-  ctx.fillText('step', width - pad.right - 24, height - 8);
+  ctx.fillText('step', (width + pad.left) / 2 - 10, height - 10);
   if (points.length === 0) return;
   const logs = points.map(([, loss]) => Math.log10(loss));
   const [lo, hi] = [Math.floor(Math.min(...logs)), Math.ceil(Math.max(...logs))];
@@ -31,7 +31,8 @@ export function drawLoss(canvas, curves, maxStep) {
   for (let e = lo; e <= lo + span; e++) {
     ctx.fillText(`1e${e}`, 8, py(10 ** e) + 4);
   }
-  ctx.fillText(String(maxStep), px(maxStep) - 30, height - 14);
+  ctx.fillText('0', pad.left, height - 10);
+  ctx.fillText(maxStep.toLocaleString('en-US'), px(maxStep) - 40, height - 10);
   for (const [backend, curve] of Object.entries(curves)) {
     ctx.strokeStyle = COLORS[backend];
     ctx.lineWidth = 2;

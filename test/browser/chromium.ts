@@ -30,7 +30,7 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: findChromium(),
     headless: true,
     args: FLAGS,
-    viewport: { width: 1100, height: 760 },
+    viewport: { width: 1280, height: 720 },
   });
   return {
     context,
