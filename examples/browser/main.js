@@ -163,9 +163,11 @@ async function train(event) {
         `Accuracy (wasm) on ${evaluation.rows} ${on}: ${(100 * demo.accuracy).toFixed(1)}%`;
     }
     const { longestTaskMs, worstLatenessMs } = probeMeter.read();
+    const longest =
+      longestTaskMs > 0 ? `longest task ${longestTaskMs.toFixed(0)} ms` : 'no task over 50 ms';
     $('responsiveness').textContent =
-      `Main thread while training: longest task ${longestTaskMs.toFixed(0)} ms ` +
-      `(tasks over 50 ms only), worst 10 ms-timer lateness ${worstLatenessMs.toFixed(1)} ms`;
+      `Main thread while training: ${longest}, ` +
+      `worst lateness of a 10 ms timer ${worstLatenessMs.toFixed(1)} ms`;
   };
   const perExample = request.batchSize;
   const finished = [];
