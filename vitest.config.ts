@@ -6,12 +6,26 @@ import { defineConfig } from 'vitest/config';
 // the ts/ sources directly and load dist/wasm_mlp.wasm explicitly.
 export default defineConfig({
   resolve: {
-    alias: {
-      'wasm-mlp': fileURLToPath(new URL('./dist/index.js', import.meta.url)),
-    },
+    alias: [
+      {
+        find: /^wasm-mlp$/,
+        replacement: fileURLToPath(new URL('./dist/index.js', import.meta.url)),
+      },
+      // The subpath exports, as package.json maps them.
+      {
+        find: /^wasm-mlp\/inline$/,
+        replacement: fileURLToPath(new URL('./dist/index.inline.js', import.meta.url)),
+      },
+      {
+        find: /^wasm-mlp\/worker$/,
+        replacement: fileURLToPath(new URL('./dist/worker.js', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Chromium suites: npm run test:browser (vitest.browser.config.ts).
+    exclude: ['test/browser/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 60_000,
     reporters: ['default', './scripts/vitest-summary-reporter.mjs'],
