@@ -1,6 +1,6 @@
 // The XOR run of the browser fixtures (fixtures/xor.js), computed here in Node with the same
 // dist/ bundle: a browser must produce exactly these numbers (same wasm, deterministic f32).
-import { Network } from '../../dist/index.js';
+import { Network } from 'wasm-mlp';
 import { trainXor } from './fixtures/xor.js';
 
 export function nodeBaseline(): Promise<{ loss: number; output: number[] }> {
