@@ -19,6 +19,10 @@ export const packageAliases = [
     find: /^wasm-mlp\/worker$/,
     replacement: fileURLToPath(new URL('./dist/worker.js', import.meta.url)),
   },
+  {
+    find: /^wasm-mlp\/onnx$/,
+    replacement: fileURLToPath(new URL('./dist/onnx.js', import.meta.url)),
+  },
 ];
 
 export default defineConfig({

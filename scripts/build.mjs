@@ -4,6 +4,8 @@
 //   dist/index.js           ESM bundle of ts/index.ts; loads wasm_mlp.wasm next to itself
 //   dist/index.inline.js    the same API with the core embedded as base64 (wasm-mlp/inline)
 //   dist/worker.js          trainInWorker / serveTraining (wasm-mlp/worker); imports ./index.js
+//   dist/onnx.js            toONNX / fromONNX (wasm-mlp/onnx); imports ./index.js
+//   dist/cli.js             the wasm-mlp command (bin); imports ./index.js and ./onnx.js
 //   dist/types/*.d.ts       declarations (tsc --emitDeclarationOnly)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -45,15 +47,21 @@ const embedCore = {
   },
 };
 
-/** dist/worker.js shares dist/index.js (one copy of the library, one set of error classes). */
-const indexAsSibling = {
-  name: 'index-as-sibling',
+/**
+ * The other entries share dist/index.js (one copy of the library, one set of error classes),
+ * and the CLI shares dist/onnx.js: their imports of those modules stay imports of the siblings.
+ */
+const SIBLINGS = {
+  [join(root, 'ts', 'index.js')]: './index.js',
+  [join(root, 'ts', 'onnx.js')]: './onnx.js',
+};
+const siblings = {
+  name: 'siblings',
   setup(build) {
-    build.onResolve({ filter: /\/index\.js$/ }, (args) =>
-      join(args.resolveDir, args.path) === join(root, 'ts', 'index.js')
-        ? { path: './index.js', external: true }
-        : undefined,
-    );
+    build.onResolve({ filter: /\/(index|onnx)\.js$/ }, (args) => {
+      const sibling = SIBLINGS[join(args.resolveDir, args.path)];
+      return sibling ? { path: sibling, external: true } : undefined;
+    });
   },
 };
 
@@ -72,7 +80,25 @@ export async function build({ install = false } = {}) {
       ...common,
       entryPoints: ['ts/worker.ts'],
       outfile: 'dist/worker.js',
-      plugins: [indexAsSibling],
+      plugins: [siblings],
+    }),
+    // wasm-mlp/onnx: protobufjs stays a dependency (not bundled).
+    esbuild.build({
+      ...common,
+      entryPoints: ['ts/onnx.ts'],
+      outfile: 'dist/onnx.js',
+      packages: 'external',
+      plugins: [siblings],
+    }),
+    // The `wasm-mlp` command (bin).
+    esbuild.build({
+      ...common,
+      entryPoints: ['ts/cli/main.ts'],
+      outfile: 'dist/cli.js',
+      platform: 'node',
+      packages: 'external',
+      banner: { js: '#!/usr/bin/env node' },
+      plugins: [siblings],
     }),
   ]);
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);

@@ -59,6 +59,12 @@ export class DivergenceError extends WasmMlpError {
  */
 export class StateError extends WasmMlpError {}
 
+/**
+ * A model file or object (JSON, safetensors, ONNX, training state) is malformed, truncated, of
+ * an unsupported version or dtype, or does not match the network it is loaded into.
+ */
+export class FormatError extends WasmMlpError {}
+
 /** Formats a value for an error message: strings quoted, everything else via `String`. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;

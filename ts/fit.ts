@@ -131,6 +131,8 @@ export interface FitContext {
   readonly epochOffset: number;
   /** Called once per completed epoch. */
   epochCompleted(): void;
+  /** Called after each applied batch (before `onBatchEnd`). */
+  batchCompleted?(): void;
   /** The current learning rate (read every batch, so `onEpochEnd` may change it). */
   learningRate(): number;
   /** Throws if the network was disposed. */
@@ -426,6 +428,7 @@ export async function runFit(
           loss,
         );
       }
+      ctx.batchCompleted?.();
       const right = countCorrect(
         backend.output(rows.length),
         train.Y.data,

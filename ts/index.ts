@@ -15,7 +15,14 @@ export type {
   Gradients,
   OptimizerState,
   Evaluation,
+  SaveOptions,
+  SafetensorsSaveOptions,
+  LoadOptions,
 } from './network.js';
+export { JSON_FORMAT_VERSION } from './io/json.js';
+export type { ModelJSON } from './io/json.js';
+export type { Architecture } from './io/record.js';
+export type { WeightLayout, SafetensorsReadOptions } from './io/model-safetensors.js';
 export { FIT_DEFAULTS } from './fit.js';
 export type { FitOptions, History, EpochLog, BatchLog, EarlyStoppingOptions } from './fit.js';
 export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
@@ -50,4 +57,5 @@ export {
   StateError,
   TargetError,
   DivergenceError,
+  FormatError,
 } from './errors.js';

@@ -9,7 +9,14 @@ import type { Backend, Real } from './backends/backend.js';
 import { ReferenceBackend } from './backends/reference/network.js';
 import { loadWasm } from './backends/wasm/load.js';
 import { WasmBackend } from './backends/wasm/network.js';
-import { NonFiniteError, ShapeError, StateError, describe } from './errors.js';
+import {
+  FormatError,
+  NonFiniteError,
+  OptionError,
+  ShapeError,
+  StateError,
+  describe,
+} from './errors.js';
 import {
   evaluation,
   planFit,
@@ -18,6 +25,14 @@ import {
   type FitOptions,
   type History,
 } from './fit.js';
+import { recordFromJSON, recordToJSON, type ModelJSON } from './io/json.js';
+import {
+  recordFromSafetensors,
+  recordToSafetensors,
+  type SafetensorsReadOptions,
+  type WeightLayout,
+} from './io/model-safetensors.js';
+import { activationOption, checkMetadata, optimizerOption, type ModelRecord } from './io/record.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from './init.js';
 import { checkValue, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
 import {
@@ -39,6 +54,7 @@ import {
   type NetworkOptions,
   type Ordering,
   type ResolvedOptions,
+  type WasmSource,
 } from './options.js';
 
 /** Parameters of a network: per layer `i`, `W[i]` (row-major `n_i × n_{i+1}`) and `b[i]` (`n_{i+1}`). */
@@ -72,6 +88,33 @@ export interface Gradients<D extends Dtype = Dtype> extends NetworkParameters<D>
 export interface OptimizerState<D extends Dtype = Dtype> {
   state: ArrayFor<D>;
   step: number;
+}
+
+/** Options of {@link Network.toJSON} and {@link Network.toSafetensors}. */
+export interface SaveOptions {
+  /**
+   * Also save the training state: the optimizer's state and step count and the epochs `fit`
+   * completed, so that `fit` on the loaded network continues exactly as if never interrupted
+   * (same data and fit options). Allowed between epochs: after `fit` or from `onEpochEnd`.
+   * Default false.
+   */
+  trainingState?: boolean;
+}
+
+/** Options of {@link Network.toSafetensors}. */
+export interface SafetensorsSaveOptions extends SaveOptions {
+  /** Weight layout: `'in-out'` (`n_in × n_out`, default) or `'pytorch'` (`n_out × n_in`). */
+  layout?: WeightLayout;
+}
+
+/** Options of {@link Network.fromJSON} and {@link Network.fromSafetensors}. */
+export interface LoadOptions {
+  /** The math engine of the loaded network. Default `'wasm'`. */
+  backend?: BackendName;
+  /** Where to load the WebAssembly module from (see {@link NetworkOptions.wasm}). */
+  wasm?: WasmSource;
+  /** Convert to this dtype (f64 → f32 rounds). Default: the saved dtype. */
+  dtype?: Dtype;
 }
 
 /** Result of {@link Network.evaluate}. */
@@ -128,6 +171,9 @@ export class Network<D extends Dtype = 'f32'> {
   #fitting = false;
   /** Epochs completed by `fit()` over the network's life (seeds each epoch's shuffle). */
   #epochs = 0;
+  /** True while `fit()` is inside an epoch (a batch applied, the epoch not yet completed). */
+  #midEpoch = false;
+  #metadata: Record<string, string> = {};
 
   private constructor(options: ResolvedOptions<D>, backend: Backend) {
     this.#options = options;
@@ -180,6 +226,84 @@ export class Network<D extends Dtype = 'f32'> {
     return new Network<D>(resolved, backend);
   }
 
+  /**
+   * Rebuilds a network from {@link toJSON}'s object (or its JSON string): architecture,
+   * parameters, metadata and, if saved, the training state.
+   * @throws FormatError for malformed JSON, a wrong format or version, or wrong shapes;
+   *   OptionError for an invalid architecture; NonFiniteError for NaN/±Infinity values
+   */
+  static async fromJSON<D extends Dtype = Dtype>(
+    json: ModelJSON | string,
+    options: LoadOptions = {},
+  ): Promise<Network<D>> {
+    const { options: arch, record } = recordFromJSON(json);
+    return Network.#restore<D>(arch, record, options, 'model JSON');
+  }
+
+  /**
+   * Rebuilds a network from a safetensors file (see {@link toSafetensors} for names, layouts
+   * and metadata). Files without this library's metadata (e.g. a PyTorch state dict with
+   * `layers.{i}.weight` / `layers.{i}.bias`) load with `architecture` (activations, loss, …;
+   * `layers` is inferred from the shapes) and, for PyTorch, `layout: 'pytorch'`.
+   * @throws FormatError for a malformed file or missing/misshapen/unknown tensors (the message
+   *   names the tensor and the expected shape, and suggests the other layout when it fits);
+   *   OptionError for an invalid architecture
+   */
+  static async fromSafetensors<D extends Dtype = Dtype>(
+    bytes: Uint8Array,
+    options: LoadOptions & SafetensorsReadOptions = {},
+  ): Promise<Network<D>> {
+    const { layout, architecture, ...load } = options;
+    const read: SafetensorsReadOptions = {};
+    if (layout !== undefined) read.layout = layout;
+    if (architecture !== undefined) read.architecture = architecture;
+    const { options: arch, record } = recordFromSafetensors(bytes, read);
+    return Network.#restore<D>(arch, record, load, 'safetensors');
+  }
+
+  static async #restore<D extends Dtype>(
+    arch: NetworkOptions<Dtype>,
+    record: Omit<ModelRecord, 'architecture'>,
+    load: LoadOptions,
+    source: string,
+  ): Promise<Network<D>> {
+    if (typeof load !== 'object' || load === null) {
+      throw new OptionError(`load options must be an object, got ${describe(load)}`);
+    }
+    for (const key of Object.keys(load)) {
+      if (!['backend', 'wasm', 'dtype'].includes(key)) {
+        throw new OptionError(
+          `unknown load option '${key}'; known: backend, wasm, dtype (and layout, architecture for safetensors)`,
+        );
+      }
+    }
+    let net: Network<D>;
+    try {
+      net = await Network.create<D>({ ...arch, ...load } as NetworkOptions<D>);
+    } catch (e) {
+      if (e instanceof OptionError) {
+        throw new OptionError(`${source}: invalid architecture: ${e.message}`);
+      }
+      throw e;
+    }
+    try {
+      net.setParameters(record.parameters);
+      if (record.training) {
+        net.setOptimizerState({
+          state: record.training.optimizerState,
+          step: record.training.step,
+        });
+        net.#epochs = record.training.epochs;
+      }
+      net.#metadata = { ...record.metadata };
+    } catch (e) {
+      net.dispose();
+      if (e instanceof ShapeError) throw new FormatError(`${source}: ${e.message}`);
+      throw e;
+    }
+    return net;
+  }
+
   /** Layer sizes `[n_0, …, n_L]`, input size first (frozen). */
   get layers(): readonly number[] {
     return this.#layers;
@@ -228,6 +352,29 @@ export class Network<D extends Dtype = 'f32'> {
   /** Total number of parameters (all weights and biases). */
   get parameterCount(): number {
     return paramCount(this.#layers);
+  }
+
+  /**
+   * Epochs `fit()` has completed over the network's life (restored with the training state).
+   * Each epoch's shuffle is seeded by this count, so consecutive `fit` calls differ.
+   */
+  get epochsTrained(): number {
+    return this.#epochs;
+  }
+
+  /**
+   * The user's string metadata, saved in every format (JSON `metadata`, safetensors
+   * `__metadata__`, ONNX `metadata_props`) and restored on load: e.g. class names or
+   * feature names. Keys starting with `wasm_mlp.` are reserved.
+   * @throws OptionError (setter) for a non-string value or a reserved key
+   */
+  get metadata(): Record<string, string> {
+    return this.#metadata;
+  }
+
+  set metadata(value: Record<string, string>) {
+    this.#live();
+    this.#metadata = checkMetadata(value);
   }
 
   /** True once {@link dispose} was called; every method then throws {@link StateError}. */
@@ -492,7 +639,11 @@ export class Network<D extends Dtype = 'f32'> {
       reduction: reductionOf(this.#options.loss),
       seed: this.#options.seed,
       epochOffset: this.#epochs,
-      epochCompleted: () => void this.#epochs++,
+      epochCompleted: () => {
+        this.#epochs++;
+        this.#midEpoch = false;
+      },
+      batchCompleted: () => void (this.#midEpoch = true),
       learningRate: () => this.#learningRate,
       live: () => this.#live(),
       matrices: (vx, vy) => {
@@ -508,6 +659,7 @@ export class Network<D extends Dtype = 'f32'> {
       return await runFit(ctx, plan, train, val);
     } finally {
       this.#fitting = false;
+      this.#midEpoch = false;
     }
   }
 
@@ -562,6 +714,67 @@ export class Network<D extends Dtype = 'f32'> {
       throw new ShapeError(`step must be an integer >= 0, got ${describe(step)}`);
     }
     this.#backend.setOptimizerState(flat, step);
+  }
+
+  /**
+   * The network as a JSON-ready object (see `ModelJSON`): `formatVersion`, the architecture
+   * (layers, activations, loss, optimizer, initializers, ordering, dtype, seed, learning
+   * rate), the parameters (`weights[i]` as `n_i` rows of `n_{i+1}` numbers), `metadata`, and
+   * with `{ trainingState: true }` the training state. `JSON.stringify(net)` calls it.
+   * Values round-trip exactly (f32 and f64), except that `JSON.stringify` writes -0 as 0.
+   * @throws StateError after dispose, or for the training state in the middle of an epoch
+   */
+  toJSON(options?: SaveOptions | string): ModelJSON {
+    // JSON.stringify(net) calls toJSON(key) with a string key: no options then.
+    return recordToJSON(this.#record(typeof options === 'object' ? options : {}));
+  }
+
+  /**
+   * The network as a safetensors file: tensors `layers.{i}.weight` (`n_i × n_{i+1}`, or
+   * `n_{i+1} × n_i` with `layout: 'pytorch'`) and `layers.{i}.bias`, in the network's dtype
+   * (F32/F64); `__metadata__` holds {@link metadata} and the architecture as JSON. With
+   * `{ trainingState: true }` also the optimizer state (`optimizer.{slot}.layers.{i}.…`) and
+   * step/epoch counts.
+   * @throws OptionError for a bad layout; StateError after dispose, or for the training state
+   *   in the middle of an epoch
+   */
+  toSafetensors(options: SafetensorsSaveOptions = {}): Uint8Array {
+    return recordToSafetensors(this.#record(options), options.layout);
+  }
+
+  #record(options: SaveOptions): ModelRecord {
+    this.#live();
+    if (typeof options !== 'object' || options === null) {
+      throw new OptionError(`save options must be an object, got ${describe(options)}`);
+    }
+    const withState = options.trainingState ?? false;
+    if (typeof withState !== 'boolean') {
+      throw new OptionError(`trainingState must be a boolean, got ${describe(withState)}`);
+    }
+    if (withState && this.#midEpoch) {
+      throw new StateError(
+        'the training state can only be saved between epochs (from onEpochEnd or after fit() ' +
+          'resolves): in the middle of an epoch the position in the shuffled rows would be lost',
+      );
+    }
+    const o = this.#options;
+    const { state, step } = this.#backend.getOptimizerState();
+    return {
+      architecture: {
+        layers: [...o.layers],
+        activations: o.activations.map(activationOption),
+        loss: o.loss,
+        optimizer: optimizerOption(o.optimizer),
+        initializers: [...o.initializers],
+        ordering: o.ordering,
+        dtype: o.dtype,
+        seed: o.seed,
+        learningRate: this.#learningRate,
+      },
+      parameters: this.#split(this.#backend.getParams()),
+      metadata: { ...this.#metadata },
+      training: withState ? { step, epochs: this.#epochs, optimizerState: state } : null,
+    };
   }
 
   /**
