@@ -6,6 +6,7 @@
  * import { Network } from 'wasm-mlp';
  * import { toONNX } from 'wasm-mlp/onnx';
  * const bytes = toONNX(net, { opset: 17 });   // serve it with onnxruntime
+ * net.toONNX({ opset: 17 });                 // the same, once this module was imported
  * @module
  */
 import {
@@ -16,6 +17,8 @@ import {
   type Dtype,
   type LoadOptions,
   type NetworkOptions,
+  installOnnxExporter,
+  type OnnxExportOptions,
 } from './index.js';
 import {
   DEFAULT_OPSET,
@@ -29,16 +32,7 @@ import { architectureOptions, RESERVED_PREFIX } from './io/record.js';
 
 export { DEFAULT_OPSET, OPSET_RANGE };
 
-/** Options of {@link toONNX}. */
-export interface OnnxExportOptions {
-  /** The ONNX opset, an integer in {@link OPSET_RANGE} (13 … 21). Default {@link DEFAULT_OPSET} (17). */
-  opset?: number;
-  /**
-   * Element type of the graph: `'f32'` (FLOAT) or `'f64'` (DOUBLE). Default: the network's
-   * dtype. An f64 network exported as `'f32'` has its parameters rounded to float32.
-   */
-  dtype?: Dtype;
-}
+export type { OnnxExportOptions };
 
 const ARCHITECTURE_KEY = `${RESERVED_PREFIX}architecture`;
 
@@ -163,3 +157,6 @@ export async function fromONNX<D extends Dtype = Dtype>(
   net.metadata = metadata;
   return net;
 }
+
+// `net.toONNX()` on every Network once this entry point is imported.
+installOnnxExporter(toONNX);

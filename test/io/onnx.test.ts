@@ -124,6 +124,33 @@ describe('toONNX run by onnxruntime-node', () => {
   });
 });
 
+describe('net.toONNX()', () => {
+  it('is the same encoder as toONNX(net) once wasm-mlp/onnx is imported', async () => {
+    const net = await Network.create({ layers: [3, 4, 2], activation: 'relu', seed: 5 });
+    expect(net.toONNX({ opset: 15 })).toEqual(toONNX(net, { opset: 15 }));
+    expect(() => net.toONNX({ opset: 99 })).toThrow(/opset must be an integer from 13 to 21/);
+    net.dispose();
+    expect(() => net.toONNX()).toThrow(/disposed/);
+  });
+
+  it('says to import wasm-mlp/onnx when the encoder was never loaded', () => {
+    // A fresh process that imports only the core (this file has already imported the entry).
+    const script =
+      "const { Network } = await import('wasm-mlp');" +
+      'const net = await Network.create({ layers: [2, 1] });' +
+      'try { net.toONNX(); } catch (e) { console.log(e.name + ": " + e.message); }';
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(
+      /^StateError: toONNX needs the ONNX encoder: import 'wasm-mlp\/onnx'/,
+    );
+  });
+});
+
 describe('fromONNX', () => {
   it.each(['f32', 'f64'] as Dtype[])('reads back our export exactly (%s)', async (dtype) => {
     const net = await Network.create({
