@@ -2,14 +2,15 @@
 // Workers (wasm and reference) through wasm-mlp/worker; this thread only draws.
 // window.demo exposes the state and results for the browser tests (test/browser/).
 import { trainInWorker } from '../../dist/worker.js';
-import { LOADERS, PRESETS } from './datasets.js';
+import { LOADERS, PRESETS, oneHot } from './datasets.js';
 import { drawBoundary, drawDigits, drawLoss, gridInputs } from './plot.js';
 import { startResponsivenessProbe } from './responsiveness.js';
+import { OUTPUTS, perExampleFactor } from './training-options.js';
 
 const GRID = 48;
 const BACKENDS = ['wasm', 'reference'];
 const $ = (id) => document.getElementById(id);
-const fields = ['hidden', 'learningRate', 'steps', 'batchSize'];
+const fields = ['hidden', 'activation', 'output', 'optimizer', 'steps', 'batchSize'];
 const workers = Object.fromEntries(
   BACKENDS.map((b) => [
     b,
@@ -21,6 +22,7 @@ const datasets = new Map();
 const demo = {
   state: 'idle',
   error: null,
+  request: null,
   results: {},
   curves: {},
   accuracy: null,
@@ -31,6 +33,12 @@ window.demo = demo;
 function loadDataset(name) {
   if (!datasets.has(name)) datasets.set(name, Promise.resolve(LOADERS[name]()));
   return datasets.get(name);
+}
+
+/** The selected dataset, with one-hot targets if the output layer is a softmax. */
+async function selectedDataset() {
+  const dataset = await loadDataset($('dataset').value);
+  return OUTPUTS[$('output').value].activation === 'softmax' ? oneHot(dataset) : dataset;
 }
 
 function setStatus(text, isError = false) {
@@ -64,7 +72,7 @@ function positiveNumber(id, integer) {
 }
 
 async function showLayers() {
-  const dataset = await loadDataset($('dataset').value);
+  const dataset = await selectedDataset();
   try {
     const layers = [dataset.inputs, ...parseHidden($('hidden').value), dataset.outputs];
     $('layers').textContent = `layers: [${layers.join(', ')}]`;
@@ -77,6 +85,7 @@ async function selectDataset() {
   const name = $('dataset').value;
   const preset = PRESETS[name];
   for (const field of fields) $(field).value = preset[field];
+  suggestLearningRate();
   setStatus(name === 'mnist' ? 'Loading MNIST…' : '');
   const dataset = await loadDataset(name);
   setStatus('');
@@ -86,13 +95,27 @@ async function selectDataset() {
   await showLayers();
 }
 
+/** The learning rate the dataset's preset suggests for the selected optimizer. */
+function suggestLearningRate() {
+  $('learningRate').value = PRESETS[$('dataset').value].learningRates[$('optimizer').value];
+}
+
+/** Column `index` of a row-major matrix with `width` columns. */
+function column(matrix, width, index) {
+  if (width === 1) return matrix;
+  return Float32Array.from({ length: matrix.length / width }, (_, r) => matrix[r * width + index]);
+}
+
 function drawView(dataset, probeOutput) {
   if (dataset.test) {
     $('viewCaption').textContent = 'Test digits, predicted label (wasm network)';
     drawDigits($('view'), dataset.test, probeOutput);
   } else {
     $('viewCaption').textContent = 'Decision boundary (wasm network)';
-    drawBoundary($('view'), dataset, probeOutput?.subarray(0, GRID * GRID), GRID);
+    // The probability of class 1: the only output, or the softmax's second one.
+    const grid = probeOutput?.subarray(0, GRID * GRID * dataset.outputs);
+    const points = { ...dataset, y: column(dataset.y, dataset.outputs, 1) };
+    drawBoundary($('view'), points, grid && column(grid, dataset.outputs, 1), GRID);
   }
 }
 
@@ -109,11 +132,13 @@ function accuracy(outputs, targets, rows) {
   return correct / rows;
 }
 
-function showStats(backend, { step, loss, stepsPerSecond }, perExample) {
+function showStats(backend, { step, loss, stepsPerSecond }, perExample, batchRows) {
   const row = $(`stats-${backend}`);
+  const rate = (perSecond) => Math.round(perSecond).toLocaleString('en-US');
   row.querySelector('.step').textContent = step.toLocaleString('en-US');
-  row.querySelector('.loss').textContent = (loss / perExample).toExponential(3);
-  row.querySelector('.speed').textContent = Math.round(stepsPerSecond).toLocaleString('en-US');
+  row.querySelector('.loss').textContent = (loss * perExample).toExponential(3);
+  row.querySelector('.speed').textContent = rate(stepsPerSecond);
+  row.querySelector('.samples').textContent = rate(stepsPerSecond * batchRows);
 }
 
 let runs = [];
@@ -122,11 +147,15 @@ async function train(event) {
   event.preventDefault();
   if (demo.state === 'training') return;
   let request;
-  const dataset = await loadDataset($('dataset').value);
+  const dataset = await selectedDataset();
   try {
-    const layers = [dataset.inputs, ...parseHidden($('hidden').value), dataset.outputs];
+    const hidden = parseHidden($('hidden').value);
+    const output = OUTPUTS[$('output').value];
     request = {
-      layers,
+      layers: [dataset.inputs, ...hidden, dataset.outputs],
+      activation: [...hidden.map(() => $('activation').value), output.activation],
+      loss: output.loss,
+      optimizer: $('optimizer').value,
       learningRate: positiveNumber('learningRate', false),
       steps: positiveNumber('steps', true),
       batchSize: Math.min(positiveNumber('batchSize', true), dataset.rows),
@@ -142,9 +171,9 @@ async function train(event) {
   const probe = dataset.test
     ? dataset.test.x
     : Float32Array.from([...gridInputs(dataset.domain, GRID), ...dataset.x]);
-  Object.assign(demo, { state: 'training', error: null, results: {}, accuracy: null });
+  Object.assign(demo, { state: 'training', error: null, request, results: {}, accuracy: null });
   demo.curves = Object.fromEntries(backends.map((b) => [b, []]));
-  for (const b of BACKENDS) showStats(b, { step: 0, loss: NaN, stepsPerSecond: 0 }, 1);
+  for (const b of BACKENDS) showStats(b, { step: 0, loss: NaN, stepsPerSecond: 0 }, 1, 0);
   $('train').disabled = true;
   $('stop').disabled = false;
   setStatus('Training…');
@@ -169,14 +198,18 @@ async function train(event) {
       `Main thread while training: ${longest}, ` +
       `worst lateness of a 10 ms timer ${worstLatenessMs.toFixed(1)} ms`;
   };
-  const perExample = request.batchSize;
+  const perExample = perExampleFactor(request.loss, request.batchSize, dataset.outputs);
   const finished = [];
   runs = backends.map((backend) => {
     const run = trainInWorker(
       workers[backend],
       {
+        // Both workers get the same network options; only the backend and its dtype differ.
         network: {
           layers: request.layers,
+          activation: request.activation,
+          loss: request.loss,
+          optimizer: request.optimizer,
           learningRate: request.learningRate,
           seed: request.seed,
           backend,
@@ -190,16 +223,17 @@ async function train(event) {
       },
       {
         onProgress: (progress) => {
-          demo.curves[backend].push([progress.step, progress.loss / perExample]);
+          demo.curves[backend].push([progress.step, progress.loss * perExample]);
           if (progress.probeOutput) latestProbe = progress.probeOutput;
-          showStats(backend, progress, perExample);
+          showStats(backend, progress, perExample, request.batchSize);
           frame ||= requestAnimationFrame(render);
         },
       },
     );
     const recorded = run.done.then((result) => {
       const stepsPerSecond = (result.steps * 1000) / result.elapsedMs;
-      showStats(backend, { step: result.steps, loss: result.loss, stepsPerSecond }, perExample);
+      const final = { step: result.steps, loss: result.loss, stepsPerSecond };
+      showStats(backend, final, perExample, request.batchSize);
       demo.results[backend] = {
         steps: result.steps,
         loss: result.loss,
@@ -239,5 +273,7 @@ $('controls').addEventListener('submit', train);
 $('stop').addEventListener('click', () => runs.forEach((run) => run.stop()));
 $('dataset').addEventListener('change', selectDataset);
 $('hidden').addEventListener('input', showLayers);
+$('output').addEventListener('change', showLayers);
+$('optimizer').addEventListener('change', suggestLearningRate);
 await selectDataset();
 demo.ready = true;

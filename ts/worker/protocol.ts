@@ -39,7 +39,7 @@ export interface TrainingRequest {
 export interface TrainingProgress {
   /** Steps done so far. */
   readonly step: number;
-  /** Loss of the last step (before its update), `½·Σ(ŷ − y)²` over its mini-batch. */
+  /** Loss of the last step (before its update) on its mini-batch, with the loss's own reduction. */
   readonly loss: number;
   /** Time spent training in the worker so far, in ms. */
   readonly elapsedMs: number;
