@@ -14,11 +14,34 @@ const RELAXED_FILES = [
 // Project `plain`: every test on the default SIMD128 build (Node 20 without flags cannot
 // compile relaxed SIMD, so the loader picks the plain build). Project `relaxed`: the kernel
 // checks again on dist/wasm_mlp_relaxed.wasm, in workers started with the V8 flag.
+/** `wasm-mlp` and its subpaths resolve to the built bundles, as package.json maps them. */
+export const packageAliases = [
+  {
+    find: /^wasm-mlp$/,
+    replacement: fileURLToPath(new URL('./dist/index.js', import.meta.url)),
+  },
+  // The subpath exports, as package.json maps them.
+  {
+    find: /^wasm-mlp\/inline$/,
+    replacement: fileURLToPath(new URL('./dist/index.inline.js', import.meta.url)),
+  },
+  {
+    find: /^wasm-mlp\/worker$/,
+    replacement: fileURLToPath(new URL('./dist/worker.js', import.meta.url)),
+  },
+  {
+    find: /^wasm-mlp\/onnx$/,
+    replacement: fileURLToPath(new URL('./dist/onnx.js', import.meta.url)),
+  },
+];
+
 export default defineConfig({
   resolve: {
-    alias: { 'wasm-mlp': fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
+    alias: packageAliases,
   },
   test: {
+    // Chromium suites: npm run test:browser (vitest.browser.config.ts).
+    exclude: ['test/browser/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 60_000,
     reporters: ['default', './scripts/vitest-summary-reporter.mjs'],

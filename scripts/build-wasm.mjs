@@ -15,6 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall } from './apt.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WASM_TARGET = 'wasm32-unknown-unknown';
@@ -122,17 +123,6 @@ function debianToolchain() {
   };
 }
 
-function installDebianToolchain() {
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot || !existsSync('/usr/bin/apt-get')) return false;
-  console.log(`[build-wasm] installing ${DEBIAN_PACKAGES.join(' ')} with apt-get`);
-  run('apt-get', ['update', '-q']);
-  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...DEBIAN_PACKAGES], {
-    DEBIAN_FRONTEND: 'noninteractive',
-  });
-  return true;
-}
-
 const HOW_TO_INSTALL = `No Rust toolchain that can build ${WASM_TARGET} was found. Install one of:
   - rustup (https://rustup.rs), then:  rustup target add ${WASM_TARGET}
   - on Debian 12 / Ubuntu, as root:      apt-get install ${DEBIAN_PACKAGES.join(' ')}
@@ -140,7 +130,9 @@ then run this again (npm run build).`;
 
 export function findToolchain({ install = false } = {}) {
   let toolchain = rustupToolchain() ?? debianToolchain();
-  if (!toolchain && install && installDebianToolchain()) toolchain = debianToolchain();
+  if (!toolchain && install && aptInstall(DEBIAN_PACKAGES, 'build-wasm')) {
+    toolchain = debianToolchain();
+  }
   return toolchain;
 }
 

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// npm run build: the wasm core from Rust source, then the TypeScript bundle and declarations.
-//   dist/wasm_mlp.wasm   the Rust core (release, +simd128, LTO, panic=abort)
-//   dist/index.js        ESM bundle of ts/index.ts (esbuild)
-//   dist/types/*.d.ts    declarations (tsc --emitDeclarationOnly)
+// npm run build: the wasm core from Rust source, then the TypeScript bundles and declarations.
+//   dist/wasm_mlp.wasm      the Rust core (release, +simd128, LTO, panic=abort)
+//   dist/index.js           ESM bundle of ts/index.ts; loads wasm_mlp.wasm next to itself
+//   dist/index.inline.js    the same API with the core embedded as base64 (wasm-mlp/inline)
+//   dist/worker.js          trainInWorker / serveTraining (wasm-mlp/worker); imports ./index.js
+//   dist/onnx.js            toONNX / fromONNX (wasm-mlp/onnx); imports ./index.js
+//   dist/cli.js             the wasm-mlp command (bin); imports ./index.js and ./onnx.js
+//   dist/types/*.d.ts       declarations (tsc --emitDeclarationOnly)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 import { buildWasm } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,24 +22,89 @@ function run(cmd, args) {
     throw new Error(`${cmd} ${args.join(' ')} failed (exit ${result.status})`);
 }
 
-export function build({ install = false } = {}) {
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  sourcemap: true,
+  // Node built-ins are only reached on Node (dynamic imports inside the loader and the worker).
+  external: ['node:*'],
+  logLevel: 'warning',
+};
+
+/** Swaps the default-source module for the one that returns the embedded bytes. */
+const embedCore = {
+  name: 'embed-core',
+  setup(build) {
+    build.onResolve({ filter: /\/default-source\.js$/ }, (args) => ({
+      path: join(args.resolveDir, 'default-source.inline.ts'),
+    }));
+    build.onResolve({ filter: /^wasm-mlp:embedded-core$/ }, () => ({
+      path: join(root, 'dist', 'wasm_mlp.wasm'),
+    }));
+  },
+};
+
+/**
+ * The other entries share dist/index.js (one copy of the library, one set of error classes),
+ * and the CLI shares dist/onnx.js: their imports of those modules stay imports of the siblings.
+ */
+const SIBLINGS = {
+  [join(root, 'ts', 'index.js')]: './index.js',
+  [join(root, 'ts', 'onnx.js')]: './onnx.js',
+};
+const siblings = {
+  name: 'siblings',
+  setup(build) {
+    build.onResolve({ filter: /\/(index|onnx)\.js$/ }, (args) => {
+      const sibling = SIBLINGS[join(args.resolveDir, args.path)];
+      return sibling ? { path: sibling, external: true } : undefined;
+    });
+  },
+};
+
+export async function build({ install = false } = {}) {
   buildWasm({ install });
-  run(bin('esbuild'), [
-    'ts/index.ts',
-    '--bundle',
-    '--format=esm',
-    '--platform=neutral',
-    '--target=es2022',
-    '--sourcemap',
-    '--outfile=dist/index.js',
-    // Node built-ins are only reached on Node (dynamic imports inside the loader).
-    '--external:node:*',
-    '--log-level=warning',
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: ['ts/index.ts'], outfile: 'dist/index.js' }),
+    esbuild.build({
+      ...common,
+      entryPoints: ['ts/inline.ts'],
+      outfile: 'dist/index.inline.js',
+      loader: { '.wasm': 'binary' },
+      plugins: [embedCore],
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: ['ts/worker.ts'],
+      outfile: 'dist/worker.js',
+      plugins: [siblings],
+    }),
+    // wasm-mlp/onnx: protobufjs stays a dependency (not bundled).
+    esbuild.build({
+      ...common,
+      entryPoints: ['ts/onnx.ts'],
+      outfile: 'dist/onnx.js',
+      packages: 'external',
+      plugins: [siblings],
+    }),
+    // The `wasm-mlp` command (bin).
+    esbuild.build({
+      ...common,
+      entryPoints: ['ts/cli/main.ts'],
+      outfile: 'dist/cli.js',
+      platform: 'node',
+      packages: 'external',
+      banner: { js: '#!/usr/bin/env node' },
+      plugins: [siblings],
+    }),
   ]);
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
   console.log('[build] dist/ ready');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  build({ install: process.argv.includes('--install') });
+  await build({ install: process.argv.includes('--install') });
 }

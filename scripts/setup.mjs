@@ -32,5 +32,5 @@ if (!dependenciesAreCurrent()) {
 if (!process.argv.includes('--deps-only')) {
   // Imported after `npm ci` because the build uses esbuild and tsc from node_modules.
   const { build } = await import('./build.mjs');
-  build({ install: true });
+  await build({ install: true });
 }

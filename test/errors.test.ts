@@ -439,3 +439,25 @@ describe.each(['reference', 'wasm'] as BackendName[])('bad input, backend %s', (
     await expect(make()).rejects.toThrow(message);
   });
 });
+
+describe('error classes', () => {
+  it('carry their own name (not derived from the constructor, which minifiers rename)', async () => {
+    const lib = await import('wasm-mlp');
+    const classes = {
+      WasmMlpError: lib.WasmMlpError,
+      ShapeError: lib.ShapeError,
+      NonFiniteError: lib.NonFiniteError,
+      OptionError: lib.OptionError,
+      TargetError: lib.TargetError,
+      StateError: lib.StateError,
+      FormatError: lib.FormatError,
+    };
+    for (const [name, ErrorClass] of Object.entries(classes)) {
+      const error = new ErrorClass('m');
+      expect(error.name).toBe(name);
+      expect(error).toBeInstanceOf(lib.WasmMlpError);
+      expect(String(error)).toBe(`${name}: m`);
+    }
+    expect(new lib.DivergenceError('m', 1, 2, NaN).name).toBe('DivergenceError');
+  });
+});

@@ -85,18 +85,7 @@ export function flatParams(p: {
   return [...flat(p.weights), ...flat(p.biases)];
 }
 
-/** A small seeded generator (mulberry32) for test data: uniform in [lo, hi). */
-export function rng(seed: number): (lo?: number, hi?: number) => number {
-  let a = seed >>> 0;
-  return (lo = 0, hi = 1) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return lo + (hi - lo) * u;
-  };
-}
+export { rng } from '../examples/data.js';
 
 /** An integer in [lo, hi] from a generator made by {@link rng}. */
 export function randInt(

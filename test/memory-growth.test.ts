@@ -7,6 +7,7 @@ import { ReferenceBackend } from '../ts/backends/reference/network.js';
 import { loadWasm } from '../ts/backends/wasm/load.js';
 import { WasmBackend } from '../ts/backends/wasm/network.js';
 import { initialParameters } from '../ts/init.js';
+import { defaultSpec } from '../ts/model.js';
 import { Network } from '../ts/index.js';
 import { WASM_PATH, randArray, rng, toleranceRatio } from './helpers.js';
 
@@ -22,8 +23,8 @@ describe('memory growth (sources, explicit wasm path)', () => {
       const params = initialParameters(layers, 100 + i);
       return {
         layers,
-        wasm: new WasmBackend(core, layers, ordering, 'f64', params),
-        ref: new ReferenceBackend(layers, ordering, 'f64', params),
+        wasm: new WasmBackend(core, defaultSpec(layers, ordering), 'f64', params),
+        ref: new ReferenceBackend(defaultSpec(layers, ordering), 'f64', params),
       };
     });
     // The public Network from the same sources and source shares the instance too.

@@ -16,6 +16,7 @@ import type { WasmCore } from '../ts/backends/wasm/ffi.js';
 import { loadWasm } from '../ts/backends/wasm/load.js';
 import { WasmBackend } from '../ts/backends/wasm/network.js';
 import { initialParameters } from '../ts/init.js';
+import { defaultSpec } from '../ts/model.js';
 import type { Dtype, Ordering } from '../ts/options.js';
 import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from './helpers.js';
 
@@ -212,8 +213,8 @@ describe.each(DTYPES)('whole network, %s', (dtype) => {
         );
         const batch = trial === 0 ? 1 : trial === 1 ? 67 : randInt(next, 1, 67);
         const params = initialParameters(layers, trial + 17);
-        const w = new WasmBackend(core, layers, ordering, dtype, params);
-        const r = new ReferenceBackend(layers, ordering, dtype, params);
+        const w = new WasmBackend(core, defaultSpec(layers, ordering), dtype, params);
+        const r = new ReferenceBackend(defaultSpec(layers, ordering), dtype, params);
         const x = Float64Array.from(randArray(next, batch * layers[0]!, -2, 2));
         const y = Float64Array.from(randArray(next, batch * layers[depth]!, 0, 1));
         const what = `layers [${layers}] batch ${batch}`;

@@ -22,7 +22,7 @@ export interface Difference {
 export interface CrossCheckResult {
   /** The forward output (all rows and outputs). */
   forward: Difference;
-  /** The loss `½·Σ(ŷ − y)²` at the current parameters. */
+  /** The loss at the current parameters. */
   loss: Difference;
   /** All of `dL/dW[i]` and `dL/db[i]`. */
   gradients: Difference;
@@ -87,11 +87,12 @@ export function crossCheck(
   const internals = networkInternals(net);
   const X = internals.x(x);
   const Y = internals.y(y, X.batch, 'the batch of x');
-  const { layers, ordering } = internals.options;
   const lr = net.learningRate;
 
   const copy = internals.backend.clone();
-  const ref = new ReferenceBackend(layers, ordering, 'f64', copy.getParams());
+  const ref = new ReferenceBackend(copy.spec, 'f64', copy.getParams());
+  const { state, step: steps } = copy.getOptimizerState();
+  ref.setOptimizerState(state, steps);
   const diff = (a: ArrayLike<number>, b: Real): Difference => difference(a, b, relFloor);
   try {
     const forward = diff(copy.forward(X.data, X.batch), ref.forward(X.data, X.batch));

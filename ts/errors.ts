@@ -16,24 +16,68 @@ export class WasmMlpError extends Error {
   /** @param message Human-readable description naming the argument and the problem. */
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
+  // Each class names itself explicitly: `new.target.name` would be mangled by minifiers.
+  override name = 'WasmMlpError';
 }
 
 /** An input, target or parameter has the wrong length, width, row structure or element type. */
-export class ShapeError extends WasmMlpError {}
+export class ShapeError extends WasmMlpError {
+  override name = 'ShapeError';
+}
 
 /** An input, target or parameter contains NaN or ±Infinity (or a value that overflows f32). */
-export class NonFiniteError extends WasmMlpError {}
+export class NonFiniteError extends WasmMlpError {
+  override name = 'NonFiniteError';
+}
 
 /** An option passed to {@link Network.create} (or the `learningRate` setter) is invalid. */
-export class OptionError extends WasmMlpError {}
+export class OptionError extends WasmMlpError {
+  override name = 'OptionError';
+}
 
 /**
- * The call is not allowed in the network's current state: the network was disposed, or
- * `backward()` was called without a preceding `forward()`.
+ * A target value the loss cannot take: outside [0, 1] for a cross-entropy, or a row that does
+ * not sum to 1 for `'categorical-cross-entropy'`.
  */
-export class StateError extends WasmMlpError {}
+export class TargetError extends WasmMlpError {
+  override name = 'TargetError';
+}
+
+/**
+ * The training loss became NaN or ±Infinity during {@link Network.fit}. The step that produced
+ * it was not applied, so the parameters and optimizer state are those after the last batch
+ * with a finite loss. `epoch` and `batch` are 0-based.
+ */
+export class DivergenceError extends WasmMlpError {
+  override name = 'DivergenceError';
+  /** @param epoch 0-based epoch; @param batch 0-based batch within it; @param loss the value */
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly loss: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The call is not allowed in the network's current state: the network was disposed,
+ * `backward()` was called without a preceding `forward()`, or a method that changes the
+ * parameters was called while `fit()` is running.
+ */
+export class StateError extends WasmMlpError {
+  override name = 'StateError';
+}
+
+/**
+ * A model file or object (JSON, safetensors, ONNX, training state) is malformed, truncated, of
+ * an unsupported version or dtype, or does not match the network it is loaded into.
+ */
+export class FormatError extends WasmMlpError {
+  override name = 'FormatError';
+}
 
 /** Formats a value for an error message: strings quoted, everything else via `String`. */
 export function describe(value: unknown): string {

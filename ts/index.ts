@@ -8,8 +8,36 @@
  * for (let i = 0; i < 1000; i++) net.trainStep([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]);
  * @module
  */
-export { Network } from './network.js';
-export type { NetworkParameters, ParametersInput, Gradients } from './network.js';
+export { Network, installOnnxExporter } from './network.js';
+export type {
+  OnnxExportOptions,
+  NetworkParameters,
+  ParametersInput,
+  Gradients,
+  OptimizerState,
+  Evaluation,
+  SaveOptions,
+  SafetensorsSaveOptions,
+  LoadOptions,
+} from './network.js';
+export { JSON_FORMAT_VERSION } from './io/json.js';
+export type { ModelJSON } from './io/json.js';
+export type { Architecture } from './io/record.js';
+export type { WeightLayout, SafetensorsReadOptions } from './io/model-safetensors.js';
+export { FIT_DEFAULTS } from './fit.js';
+export type { FitOptions, History, EpochLog, BatchLog, EarlyStoppingOptions } from './fit.js';
+export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
+export type {
+  ActivationName,
+  ActivationOption,
+  Activation,
+  LossName,
+  Reduction,
+  OptimizerName,
+  OptimizerOption,
+  Optimizer,
+  InitializerName,
+} from './model.js';
 export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
 export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
 export { DEFAULTS } from './options.js';
@@ -22,4 +50,13 @@ export type {
   WasmSource,
 } from './options.js';
 export type { MatrixInput } from './inputs.js';
-export { WasmMlpError, ShapeError, NonFiniteError, OptionError, StateError } from './errors.js';
+export {
+  WasmMlpError,
+  ShapeError,
+  NonFiniteError,
+  OptionError,
+  StateError,
+  TargetError,
+  DivergenceError,
+  FormatError,
+} from './errors.js';

@@ -4,15 +4,22 @@
  * Algorithm (documented so results are reproducible outside this library):
  * 1. The seed (any safe integer) is folded to 32 bits:
  *    `state = (seed mod 2^32) XOR imul(floor(seed / 2^32) mod 2^32, 0x9E3779B9)`.
- * 2. A mulberry32 generator (Tommy Ettinger's 32-bit generator, period 2^32) produces one
- *    32-bit integer `u` per parameter, in the order of the flat parameter vector: for each
- *    layer `i`, `W[i]` row-major, then `b[i]`.
- * 3. Each value is `2 · u / 2^32 − 1`, a float64 uniform in [-1, 1), then stored in the
- *    network's dtype (rounded to nearest for f32).
+ * 2. One mulberry32 generator (Tommy Ettinger's 32-bit generator, period 2^32) is drawn from
+ *    in the order of the flat parameter vector: for each layer `i`, `W[i]` row-major, then
+ *    `b[i]`, each value with layer `i`'s initializer (see `InitializerName` in `model.ts`):
+ *    - a uniform value in [-a, a) takes one 32-bit draw `u`: `a · (2 · u / 2^32 − 1)`;
+ *    - a normal value with deviation σ takes two draws `u1`, `u2` (Box–Muller, the cosine
+ *      branch only): `σ · √(−2 ln((u1 + 1) / 2^32)) · cos(2π · u2 / 2^32)`;
+ *    - a zero bias takes no draw.
+ * 3. Values are computed in float64, then stored in the network's dtype (rounded to nearest
+ *    for f32).
  *
- * Weights and biases both use uniform [-1, 1) (a later version adds Glorot/He schemes).
+ * With `'uniform'` (`a = 1` for weights and biases) on every layer this is exactly the scheme
+ * of the first version, so existing seeds keep their initial weights. Both backends start from
+ * these very values: one generator, no per-backend random code, bit-identical starts.
  * @module
  */
+import type { InitializerName } from './model.js';
 
 /** Returns a mulberry32 generator of uint32 values for a 32-bit state. */
 export function mulberry32(state: number): () => number {
@@ -65,10 +72,34 @@ export function layerOffsets(layers: readonly number[]): LayerOffsets[] {
   return out;
 }
 
-/** The initial flat parameter vector (in float64) for these layers and seed. */
-export function initialParameters(layers: readonly number[], seed: number): Float64Array {
+/**
+ * The initial flat parameter vector (in float64) for these layers, seed and per-layer
+ * initializers (default: `'uniform'` on every layer).
+ */
+export function initialParameters(
+  layers: readonly number[],
+  seed: number,
+  initializers?: readonly InitializerName[],
+): Float64Array {
   const next = mulberry32(seedState(seed));
+  const uniform = (a: number): number => a * ((2 * next()) / 0x1_0000_0000 - 1);
+  const normal = (sigma: number): number => {
+    const u1 = (next() + 1) / 0x1_0000_0000; // (0, 1]: the logarithm stays finite
+    const u2 = next() / 0x1_0000_0000;
+    return sigma * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  };
   const params = new Float64Array(paramCount(layers));
-  for (let i = 0; i < params.length; i++) params[i] = (2 * next()) / 0x1_0000_0000 - 1;
+  layerOffsets(layers).forEach(({ weights, biases, inputs, outputs }, i) => {
+    const init = initializers?.[i] ?? 'uniform';
+    const draw: () => number = {
+      uniform: () => uniform(1),
+      'glorot-uniform': () => uniform(Math.sqrt(6 / (inputs + outputs))),
+      'glorot-normal': () => normal(Math.sqrt(2 / (inputs + outputs))),
+      'he-uniform': () => uniform(Math.sqrt(6 / inputs)),
+      'he-normal': () => normal(Math.sqrt(2 / inputs)),
+    }[init];
+    for (let k = weights; k < biases; k++) params[k] = draw();
+    if (init === 'uniform') for (let k = biases; k < biases + outputs; k++) params[k] = draw();
+  });
   return params;
 }

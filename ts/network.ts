@@ -9,9 +9,42 @@ import type { Backend, Real } from './backends/backend.js';
 import { ReferenceBackend } from './backends/reference/network.js';
 import { loadWasm } from './backends/wasm/load.js';
 import { WasmBackend } from './backends/wasm/network.js';
-import { ShapeError, StateError, describe } from './errors.js';
+import {
+  FormatError,
+  NonFiniteError,
+  OptionError,
+  ShapeError,
+  StateError,
+  describe,
+} from './errors.js';
+import {
+  evaluation,
+  planFit,
+  runFit,
+  type FitContext,
+  type FitOptions,
+  type History,
+} from './fit.js';
+import { recordFromJSON, recordToJSON, type ModelJSON } from './io/json.js';
+import {
+  recordFromSafetensors,
+  recordToSafetensors,
+  type SafetensorsReadOptions,
+  type WeightLayout,
+} from './io/model-safetensors.js';
+import { activationOption, checkMetadata, optimizerOption, type ModelRecord } from './io/record.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from './init.js';
 import { checkValue, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
+import {
+  checkTargets,
+  reductionOf,
+  stateSlots,
+  type Activation,
+  type InitializerName,
+  type LossName,
+  type ModelSpec,
+  type Optimizer,
+} from './model.js';
 import {
   checkLearningRate,
   resolveOptions,
@@ -21,6 +54,7 @@ import {
   type NetworkOptions,
   type Ordering,
   type ResolvedOptions,
+  type WasmSource,
 } from './options.js';
 
 /** Parameters of a network: per layer `i`, `W[i]` (row-major `n_i × n_{i+1}`) and `b[i]` (`n_{i+1}`). */
@@ -41,8 +75,54 @@ export interface ParametersInput {
 
 /** Result of {@link Network.gradients}: `dL/dW[i]`, `dL/db[i]` and the loss, no update applied. */
 export interface Gradients<D extends Dtype = Dtype> extends NetworkParameters<D> {
-  /** `L = ½·Σ(ŷ − y)²` at the current parameters. */
+  /** The loss at the current parameters. */
   loss: number;
+}
+
+/**
+ * The optimizer's state, for saving and resuming training: `state` holds `slots` vectors of
+ * `parameterCount` values one after the other, each parallel to the flat parameter vector
+ * (per layer `W[i]` row-major then `b[i]`); `slots` is 0 for SGD, 1 for momentum (velocity),
+ * 2 for Adam (first moment `m`, then second moment `v`). `step` counts completed steps.
+ */
+export interface OptimizerState<D extends Dtype = Dtype> {
+  state: ArrayFor<D>;
+  step: number;
+}
+
+/** Options of {@link Network.toJSON} and {@link Network.toSafetensors}. */
+export interface SaveOptions {
+  /**
+   * Also save the training state: the optimizer's state and step count and the epochs `fit`
+   * completed, so that `fit` on the loaded network continues exactly as if never interrupted
+   * (same data and fit options). Allowed between epochs: after `fit` or from `onEpochEnd`.
+   * Default false.
+   */
+  trainingState?: boolean;
+}
+
+/** Options of {@link Network.toSafetensors}. */
+export interface SafetensorsSaveOptions extends SaveOptions {
+  /** Weight layout: `'in-out'` (`n_in × n_out`, default) or `'pytorch'` (`n_out × n_in`). */
+  layout?: WeightLayout;
+}
+
+/** Options of {@link Network.fromJSON} and {@link Network.fromSafetensors}. */
+export interface LoadOptions {
+  /** The math engine of the loaded network. Default `'wasm'`. */
+  backend?: BackendName;
+  /** Where to load the WebAssembly module from (see {@link NetworkOptions.wasm}). */
+  wasm?: WasmSource;
+  /** Convert to this dtype (f64 → f32 rounds). Default: the saved dtype. */
+  dtype?: Dtype;
+}
+
+/** Result of {@link Network.evaluate}. */
+export interface Evaluation {
+  /** The loss over all rows, with the loss's reduction (sum for `'half-sse'`, else mean). */
+  loss: number;
+  /** Fraction of rows classified right: argmax for several outputs, threshold 0.5 for one. */
+  accuracy: number;
 }
 
 // `Symbol.dispose` is standard in Node ≥ 20.4 and recent browsers; elsewhere use the
@@ -71,8 +151,9 @@ export function networkInternals(net: Network<Dtype>): NetworkInternals {
 }
 
 /**
- * A multilayer perceptron with a sigmoid on every layer, the loss `L = ½·Σ(ŷ − y)²` (summed
- * over batch rows and outputs), trained by plain SGD. Create it with {@link Network.create}.
+ * A multilayer perceptron: per-layer activations, a loss and an optimizer (by default a sigmoid
+ * on every layer, `L = ½·Σ(ŷ − y)²` summed over rows and outputs, plain SGD: the original
+ * network). Create it with {@link Network.create}.
  *
  * Inputs `x` (and targets `y`) are accepted as a flat row-major typed array or `number[]`
  * whose length is a multiple of `layers[0]` (of `layers[L]` for `y`), or as `number[][]`
@@ -80,6 +161,30 @@ export function networkInternals(net: Network<Dtype>): NetworkInternals {
  *
  * @typeParam D the dtype: `'f32'` (default, `Float32Array`s) or `'f64'` (`Float64Array`s)
  */
+/** Options of {@link Network.toONNX} (and `toONNX` in `wasm-mlp/onnx`). */
+export interface OnnxExportOptions {
+  /** The ONNX opset, an integer from 13 to 21. Default 17. */
+  opset?: number;
+  /**
+   * Element type of the graph: `'f32'` (FLOAT) or `'f64'` (DOUBLE). Default: the network's
+   * dtype. An f64 network exported as `'f32'` has its parameters rounded to float32.
+   */
+  dtype?: Dtype;
+}
+
+/** The ONNX encoder, installed by the `wasm-mlp/onnx` entry point when it is imported. */
+let onnxExporter: ((net: Network<Dtype>, options: OnnxExportOptions) => Uint8Array) | undefined;
+
+/**
+ * Installs the ONNX encoder behind {@link Network.toONNX}. Called by `wasm-mlp/onnx` on import.
+ * @internal
+ */
+export function installOnnxExporter(
+  exporter: (net: Network<Dtype>, options: OnnxExportOptions) => Uint8Array,
+): void {
+  onnxExporter = exporter;
+}
+
 export class Network<D extends Dtype = 'f32'> {
   readonly #options: ResolvedOptions<D>;
   readonly #layers: readonly number[];
@@ -88,6 +193,13 @@ export class Network<D extends Dtype = 'f32'> {
   #learningRate: number;
   #cache: Cache = null;
   #disposed = false;
+  /** True while `fit()` runs: methods that change the parameters throw meanwhile. */
+  #fitting = false;
+  /** Epochs completed by `fit()` over the network's life (seeds each epoch's shuffle). */
+  #epochs = 0;
+  /** True while `fit()` is inside an epoch (a batch applied, the epoch not yet completed). */
+  #midEpoch = false;
+  #metadata: Record<string, string> = {};
 
   private constructor(options: ResolvedOptions<D>, backend: Backend) {
     this.#options = options;
@@ -107,12 +219,13 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * Creates a network. Initial weights and biases are uniform in [-1, 1) from a seeded
-   * mulberry32 generator (see `init.ts`), identical on both backends for the same seed.
+   * Creates a network. Initial parameters come from each layer's initializer, drawn from one
+   * seeded mulberry32 generator (see `init.ts`), identical on both backends for the same seed.
    *
-   * Defaults: `learningRate` 0.1, `ordering` `'exact'`, `dtype` `'f32'`, `backend` `'wasm'`,
-   * `seed` 1. With `backend: 'wasm'` the WebAssembly core is loaded once per `wasm` source and
-   * shared by every network created from it.
+   * Defaults: `learningRate` 0.1, `activation` `'sigmoid'`, `loss` `'half-sse'`, `optimizer`
+   * `'sgd'`, `initializer` per activation, `ordering` `'exact'`, `dtype` `'f32'`, `backend`
+   * `'wasm'`, `seed` 1. With `backend: 'wasm'` the WebAssembly core is loaded once per `wasm`
+   * source and shared by every network created from it.
    *
    * @example
    * const net = await Network.create({ layers: [2, 3, 1], learningRate: 0.5, seed: 1 });
@@ -121,15 +234,100 @@ export class Network<D extends Dtype = 'f32'> {
    */
   static async create<D extends Dtype = 'f32'>(options: NetworkOptions<D>): Promise<Network<D>> {
     const resolved = resolveOptions(options);
-    const params = initialParameters(resolved.layers, resolved.seed);
+    const params = initialParameters(resolved.layers, resolved.seed, resolved.initializers);
+    const spec: ModelSpec = {
+      layers: resolved.layers,
+      activations: resolved.activations,
+      loss: resolved.loss,
+      optimizer: resolved.optimizer,
+      ordering: resolved.ordering,
+    };
     let backend: Backend;
     if (resolved.backend === 'reference') {
-      backend = new ReferenceBackend(resolved.layers, resolved.ordering, resolved.dtype, params);
+      backend = new ReferenceBackend(spec, resolved.dtype, params);
     } else {
       const core = await loadWasm(resolved.wasm);
-      backend = new WasmBackend(core, resolved.layers, resolved.ordering, resolved.dtype, params);
+      backend = new WasmBackend(core, spec, resolved.dtype, params);
     }
     return new Network<D>(resolved, backend);
+  }
+
+  /**
+   * Rebuilds a network from {@link toJSON}'s object (or its JSON string): architecture,
+   * parameters, metadata and, if saved, the training state.
+   * @throws FormatError for malformed JSON, a wrong format or version, or wrong shapes;
+   *   OptionError for an invalid architecture; NonFiniteError for NaN/±Infinity values
+   */
+  static async fromJSON<D extends Dtype = Dtype>(
+    json: ModelJSON | string,
+    options: LoadOptions = {},
+  ): Promise<Network<D>> {
+    const { options: arch, record } = recordFromJSON(json);
+    return Network.#restore<D>(arch, record, options, 'model JSON');
+  }
+
+  /**
+   * Rebuilds a network from a safetensors file (see {@link toSafetensors} for names, layouts
+   * and metadata). Files without this library's metadata (e.g. a PyTorch state dict with
+   * `layers.{i}.weight` / `layers.{i}.bias`) load with `architecture` (activations, loss, …;
+   * `layers` is inferred from the shapes) and, for PyTorch, `layout: 'pytorch'`.
+   * @throws FormatError for a malformed file or missing/misshapen/unknown tensors (the message
+   *   names the tensor and the expected shape, and suggests the other layout when it fits);
+   *   OptionError for an invalid architecture
+   */
+  static async fromSafetensors<D extends Dtype = Dtype>(
+    bytes: Uint8Array,
+    options: LoadOptions & SafetensorsReadOptions = {},
+  ): Promise<Network<D>> {
+    const { layout, architecture, ...load } = options;
+    const read: SafetensorsReadOptions = {};
+    if (layout !== undefined) read.layout = layout;
+    if (architecture !== undefined) read.architecture = architecture;
+    const { options: arch, record } = recordFromSafetensors(bytes, read);
+    return Network.#restore<D>(arch, record, load, 'safetensors');
+  }
+
+  static async #restore<D extends Dtype>(
+    arch: NetworkOptions<Dtype>,
+    record: Omit<ModelRecord, 'architecture'>,
+    load: LoadOptions,
+    source: string,
+  ): Promise<Network<D>> {
+    if (typeof load !== 'object' || load === null) {
+      throw new OptionError(`load options must be an object, got ${describe(load)}`);
+    }
+    for (const key of Object.keys(load)) {
+      if (!['backend', 'wasm', 'dtype'].includes(key)) {
+        throw new OptionError(
+          `unknown load option '${key}'; known: backend, wasm, dtype (and layout, architecture for safetensors)`,
+        );
+      }
+    }
+    let net: Network<D>;
+    try {
+      net = await Network.create<D>({ ...arch, ...load } as NetworkOptions<D>);
+    } catch (e) {
+      if (e instanceof OptionError) {
+        throw new OptionError(`${source}: invalid architecture: ${e.message}`);
+      }
+      throw e;
+    }
+    try {
+      net.setParameters(record.parameters);
+      if (record.training) {
+        net.setOptimizerState({
+          state: record.training.optimizerState,
+          step: record.training.step,
+        });
+        net.#epochs = record.training.epochs;
+      }
+      net.#metadata = { ...record.metadata };
+    } catch (e) {
+      net.dispose();
+      if (e instanceof ShapeError) throw new FormatError(`${source}: ${e.message}`);
+      throw e;
+    }
+    return net;
   }
 
   /** Layer sizes `[n_0, …, n_L]`, input size first (frozen). */
@@ -152,6 +350,26 @@ export class Network<D extends Dtype = 'f32'> {
     return this.#options.ordering;
   }
 
+  /** Activation of each weight layer (resolved: leakyRelu carries its slope). */
+  get activations(): readonly Activation[] {
+    return this.#options.activations;
+  }
+
+  /** The loss. */
+  get lossName(): LossName {
+    return this.#options.loss;
+  }
+
+  /** The optimizer with every hyperparameter filled in. */
+  get optimizer(): Optimizer {
+    return this.#options.optimizer;
+  }
+
+  /** The initializer each weight layer was drawn with. */
+  get initializers(): readonly InitializerName[] {
+    return this.#options.initializers;
+  }
+
   /** The seed the initial parameters were drawn with. */
   get seed(): number {
     return this.#options.seed;
@@ -162,18 +380,42 @@ export class Network<D extends Dtype = 'f32'> {
     return paramCount(this.#layers);
   }
 
+  /**
+   * Epochs `fit()` has completed over the network's life (restored with the training state).
+   * Each epoch's shuffle is seeded by this count, so consecutive `fit` calls differ.
+   */
+  get epochsTrained(): number {
+    return this.#epochs;
+  }
+
+  /**
+   * The user's string metadata, saved in every format (JSON `metadata`, safetensors
+   * `__metadata__`, ONNX `metadata_props`) and restored on load: e.g. class names or
+   * feature names. Keys starting with `wasm_mlp.` are reserved.
+   * @throws OptionError (setter) for a non-string value or a reserved key
+   */
+  get metadata(): Record<string, string> {
+    return this.#metadata;
+  }
+
+  set metadata(value: Record<string, string>) {
+    this.#live();
+    this.#metadata = checkMetadata(value);
+  }
+
   /** True once {@link dispose} was called; every method then throws {@link StateError}. */
   get disposed(): boolean {
     return this.#disposed;
   }
 
-  /** The SGD step size used by {@link backward} and {@link trainStep}. */
+  /** The optimizer's step size used by {@link backward}, {@link trainStep} and {@link fit}. */
   get learningRate(): number {
     return this.#learningRate;
   }
 
   /**
-   * Sets the step size.
+   * Sets the step size. Allowed during {@link fit} (e.g. from `onEpochEnd`, as a schedule):
+   * the next batch uses it.
    * @throws OptionError unless a finite number > 0; StateError after dispose
    */
   set learningRate(value: number) {
@@ -185,16 +427,24 @@ export class Network<D extends Dtype = 'f32'> {
     if (this.#disposed) throw new StateError('Network was disposed');
   }
 
+  /** For methods that change parameters or optimizer state: not while fit() runs. */
+  #mutable(method: string): void {
+    this.#live();
+    if (this.#fitting) {
+      throw new StateError(`${method} cannot be called while fit() is running`);
+    }
+  }
+
   #x(value: unknown): Matrix {
     return toMatrix('x', value, this.#layers[0]!, 'layers[0]', this.dtype);
   }
 
-  #y(value: unknown, batch: number, what: string): Matrix {
+  #y(value: unknown, batch: number, what: string, name = 'y'): Matrix {
     const last = this.#layers.length - 1;
-    return toMatrix('y', value, this.#layers[last]!, `layers[${last}]`, this.dtype, {
-      batch,
-      what,
-    });
+    const cols = this.#layers[last]!;
+    const Y = toMatrix(name, value, cols, `layers[${last}]`, this.dtype, { batch, what });
+    checkTargets(this.#options.loss, Y.data, cols, name);
+    return Y;
   }
 
   #split(flat: Real): NetworkParameters<D> {
@@ -221,10 +471,10 @@ export class Network<D extends Dtype = 'f32'> {
    * Replaces all parameters (values rounded to the dtype). Shapes as in {@link getParameters};
    * any array-like of numbers is accepted. Invalidates the cache of the last forward.
    * @throws ShapeError for a wrong count or length; NonFiniteError for NaN/±Infinity;
-   *   StateError after dispose. The network is unchanged when it throws.
+   *   StateError after dispose or during fit(). The network is unchanged when it throws.
    */
   setParameters(parameters: ParametersInput): void {
-    this.#live();
+    this.#mutable('setParameters()');
     if (typeof parameters !== 'object' || parameters === null) {
       throw new ShapeError(
         `parameters must be an object { weights, biases }, got ${describe(parameters)}`,
@@ -287,14 +537,15 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * One SGD step from the cache of the last {@link forward} (like the original `.backward()`):
-   * the gradient of `½·Σ(ŷ − y)²` propagated through every layer in this network's ordering.
-   * Consumes the cache: call `forward` again before the next `backward`.
+   * One optimizer step from the cache of the last {@link forward} (like the original
+   * `.backward()`): the gradient of the loss propagated through every layer in this network's
+   * ordering. Consumes the cache: call `forward` again before the next `backward`.
    * @param y `batch × layers[L]` targets, with the batch of the last forward
-   * @throws StateError if there is no forward to use; ShapeError, NonFiniteError (network unchanged)
+   * @throws StateError if there is no forward to use; ShapeError, NonFiniteError, TargetError
+   *   (network unchanged)
    */
   backward(y: MatrixInput): void {
-    this.#live();
+    this.#mutable('backward()');
     const cache = this.#cache;
     if (cache === null) {
       throw new StateError('backward() called before forward(): call forward(x), then backward(y)');
@@ -310,12 +561,13 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * `forward(x)` then `backward(y)` in one call (one FFI call on the wasm backend).
-   * @returns the loss `½·Σ(ŷ − y)²` before the update
-   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   * `forward(x)` then `backward(y)` in one call (one FFI call on the wasm backend). If the loss
+   * is NaN or ±Infinity the update is skipped (parameters and optimizer state unchanged).
+   * @returns the loss before the update
+   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
    */
   trainStep(x: MatrixInput, y: MatrixInput): number {
-    this.#live();
+    this.#mutable('trainStep()');
     const X = this.#x(x);
     const Y = this.#y(y, X.batch, 'the batch of x');
     const loss = this.#backend.trainStep(X.data, Y.data, X.batch, this.#learningRate);
@@ -338,8 +590,9 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * The loss `½·Σ(ŷ − y)²` (summed over rows and outputs, not averaged) at the current parameters.
-   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   * The loss at the current parameters, over the whole batch in one pass (see `LossName` for
+   * each loss's reduction: `'half-sse'` sums, the others average).
+   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
    */
   loss(x: MatrixInput, y: MatrixInput): number {
     this.#live();
@@ -348,6 +601,224 @@ export class Network<D extends Dtype = 'f32'> {
     const loss = this.#backend.loss(X.data, Y.data, X.batch);
     this.#cache = { usedBy: 'loss()' };
     return loss;
+  }
+
+  /**
+   * The outputs for `x` (`batch × layers[L]`, row-major, of the dtype), computed in chunks of
+   * 1024 rows so any number of rows fits. Does not leave a cache for {@link backward}.
+   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   */
+  predict(x: MatrixInput): ArrayFor<D> {
+    this.#live();
+    const X = this.#x(x);
+    const nIn = this.#layers[0]!;
+    const nOut = this.#layers[this.#layers.length - 1]!;
+    const out = new (this.dtype === 'f64' ? Float64Array : Float32Array)(X.batch * nOut);
+    const chunk = 1024;
+    for (let from = 0; from < X.batch; from += chunk) {
+      const to = Math.min(X.batch, from + chunk);
+      out.set(this.#backend.forward(X.data.subarray(from * nIn, to * nIn), to - from), from * nOut);
+    }
+    this.#cache = { usedBy: 'predict()' };
+    return out as ArrayFor<D>;
+  }
+
+  /**
+   * Loss and accuracy on `x`, `y` (in chunks of 1024 rows). Accuracy: argmax of the outputs vs
+   * argmax of the targets with several outputs; `ŷ ≥ 0.5` vs `y ≥ 0.5` with one.
+   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
+   */
+  evaluate(x: MatrixInput, y: MatrixInput): Evaluation {
+    this.#live();
+    const X = this.#x(x);
+    const Y = this.#y(y, X.batch, 'the batch of x');
+    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y);
+    let step = run.next();
+    while (!step.done) step = run.next();
+    this.#cache = { usedBy: 'evaluate()' };
+    return step.value;
+  }
+
+  /**
+   * Trains on `x`, `y` for `epochs` passes of shuffled mini-batches (see `FitOptions` for
+   * every option and its default), yielding to the event loop between batches so a server or
+   * page stays responsive. Each mini-batch is one call into the backend.
+   *
+   * Rejects with: the OptionError / ShapeError / NonFiniteError / TargetError of a bad
+   * argument (before any training; network unchanged); `signal.reason` (an `AbortError`) when
+   * aborted, with the parameters as of the last completed batch; a {@link DivergenceError}
+   * naming the epoch and batch whose loss was not finite, with the parameters and optimizer
+   * state of the last finite batch; whatever a callback throws; StateError if the network is
+   * disposed meanwhile. While it runs, methods that change the parameters throw StateError.
+   * @returns the per-epoch history
+   */
+  async fit(
+    x: MatrixInput,
+    y: MatrixInput,
+    options: FitOptions<MatrixInput, MatrixInput> = {},
+  ): Promise<History> {
+    this.#mutable('fit()');
+    const X = this.#x(x);
+    const Y = this.#y(y, X.batch, 'the batch of x');
+    const ctx: FitContext = {
+      backend: this.#backend,
+      reduction: reductionOf(this.#options.loss),
+      seed: this.#options.seed,
+      epochOffset: this.#epochs,
+      epochCompleted: () => {
+        this.#epochs++;
+        this.#midEpoch = false;
+      },
+      batchCompleted: () => void (this.#midEpoch = true),
+      learningRate: () => this.#learningRate,
+      live: () => this.#live(),
+      matrices: (vx, vy) => {
+        const VX = toMatrix('validationData.x', vx, this.#layers[0]!, 'layers[0]', this.dtype);
+        const VY = this.#y(vy, VX.batch, 'the batch of validationData.x', 'validationData.y');
+        return { X: VX, Y: VY };
+      },
+    };
+    const { plan, train, val } = planFit(ctx, X, Y, options);
+    this.#fitting = true;
+    this.#cache = { usedBy: 'fit()' };
+    try {
+      return await runFit(ctx, plan, train, val);
+    } finally {
+      this.#fitting = false;
+      this.#midEpoch = false;
+    }
+  }
+
+  /**
+   * A copy of the optimizer's state and step count (see {@link OptimizerState}), e.g. to save
+   * training state next to {@link getParameters}.
+   * @throws StateError after dispose
+   */
+  getOptimizerState(): OptimizerState<D> {
+    this.#live();
+    const { state, step } = this.#backend.getOptimizerState();
+    return { state: state as ArrayFor<D>, step };
+  }
+
+  /**
+   * Restores the optimizer's state and step count (from {@link getOptimizerState} of a network
+   * with the same layers and optimizer).
+   * @throws ShapeError for a wrong length or a `step` that is not an integer ≥ 0;
+   *   NonFiniteError for NaN/±Infinity; StateError after dispose or during fit(). The network
+   *   is unchanged when it throws.
+   */
+  setOptimizerState(saved: { state: ArrayLike<number>; step: number }): void {
+    this.#mutable('setOptimizerState()');
+    if (typeof saved !== 'object' || saved === null) {
+      throw new ShapeError(
+        `optimizer state must be an object { state, step }, got ${describe(saved)}`,
+      );
+    }
+    const slots = stateSlots(this.#options.optimizer);
+    const expected = slots * this.parameterCount;
+    const state: unknown = saved.state;
+    if (!Array.isArray(state) && !ArrayBuffer.isView(state)) {
+      throw new ShapeError(
+        `state: expected an array of ${expected} numbers, got ${describe(state)}`,
+      );
+    }
+    const values = state as unknown as ArrayLike<unknown>;
+    if (values.length !== expected) {
+      throw new ShapeError(
+        `state: expected ${expected} values (${slots} slot${slots === 1 ? '' : 's'} × ${this.parameterCount} parameters for optimizer '${this.#options.optimizer.type}'), got ${values.length}`,
+      );
+    }
+    const flat = new Float64Array(expected);
+    for (let i = 0; i < expected; i++) {
+      flat[i] = checkValue(values[i], this.dtype, () => `state[${i}]`);
+    }
+    const step: unknown = saved.step;
+    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
+      if (typeof step === 'number' && !Number.isFinite(step)) {
+        throw new NonFiniteError(`step is ${step}`);
+      }
+      throw new ShapeError(`step must be an integer >= 0, got ${describe(step)}`);
+    }
+    this.#backend.setOptimizerState(flat, step);
+  }
+
+  /**
+   * The network as a JSON-ready object (see `ModelJSON`): `formatVersion`, the architecture
+   * (layers, activations, loss, optimizer, initializers, ordering, dtype, seed, learning
+   * rate), the parameters (`weights[i]` as `n_i` rows of `n_{i+1}` numbers), `metadata`, and
+   * with `{ trainingState: true }` the training state. `JSON.stringify(net)` calls it.
+   * Values round-trip exactly (f32 and f64), except that `JSON.stringify` writes -0 as 0.
+   * @throws StateError after dispose, or for the training state in the middle of an epoch
+   */
+  toJSON(options?: SaveOptions | string): ModelJSON {
+    // JSON.stringify(net) calls toJSON(key) with a string key: no options then.
+    return recordToJSON(this.#record(typeof options === 'object' ? options : {}));
+  }
+
+  /**
+   * The network as a safetensors file: tensors `layers.{i}.weight` (`n_i × n_{i+1}`, or
+   * `n_{i+1} × n_i` with `layout: 'pytorch'`) and `layers.{i}.bias`, in the network's dtype
+   * (F32/F64); `__metadata__` holds {@link metadata} and the architecture as JSON. With
+   * `{ trainingState: true }` also the optimizer state (`optimizer.{slot}.layers.{i}.…`) and
+   * step/epoch counts.
+   * @throws OptionError for a bad layout; StateError after dispose, or for the training state
+   *   in the middle of an epoch
+   */
+  toSafetensors(options: SafetensorsSaveOptions = {}): Uint8Array {
+    return recordToSafetensors(this.#record(options), options.layout);
+  }
+
+  /**
+   * The network as an ONNX model for inference (see `toONNX` in `wasm-mlp/onnx` for the graph).
+   * The ONNX encoder lives in the separate entry point `wasm-mlp/onnx`, so the core bundle
+   * carries no protobuf code: `import 'wasm-mlp/onnx'` once, then call this method.
+   * @throws StateError if `wasm-mlp/onnx` was not imported, or after dispose; OptionError for
+   *   a bad option
+   */
+  toONNX(options: OnnxExportOptions = {}): Uint8Array {
+    this.#live();
+    if (onnxExporter === undefined) {
+      throw new StateError(
+        "toONNX needs the ONNX encoder: import 'wasm-mlp/onnx' once (a separate entry point, " +
+          'so that the core bundle carries no protobuf code)',
+      );
+    }
+    return onnxExporter(this, options);
+  }
+
+  #record(options: SaveOptions): ModelRecord {
+    this.#live();
+    if (typeof options !== 'object' || options === null) {
+      throw new OptionError(`save options must be an object, got ${describe(options)}`);
+    }
+    const withState = options.trainingState ?? false;
+    if (typeof withState !== 'boolean') {
+      throw new OptionError(`trainingState must be a boolean, got ${describe(withState)}`);
+    }
+    if (withState && this.#midEpoch) {
+      throw new StateError(
+        'the training state can only be saved between epochs (from onEpochEnd or after fit() ' +
+          'resolves): in the middle of an epoch the position in the shuffled rows would be lost',
+      );
+    }
+    const o = this.#options;
+    const { state, step } = this.#backend.getOptimizerState();
+    return {
+      architecture: {
+        layers: [...o.layers],
+        activations: o.activations.map(activationOption),
+        loss: o.loss,
+        optimizer: optimizerOption(o.optimizer),
+        initializers: [...o.initializers],
+        ordering: o.ordering,
+        dtype: o.dtype,
+        seed: o.seed,
+        learningRate: this.#learningRate,
+      },
+      parameters: this.#split(this.#backend.getParams()),
+      metadata: { ...this.#metadata },
+      training: withState ? { step, epochs: this.#epochs, optimizerState: state } : null,
+    };
   }
 
   /**

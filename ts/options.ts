@@ -3,6 +3,19 @@
  * @module
  */
 import { OptionError, describe } from './errors.js';
+import {
+  listOf,
+  resolveActivations,
+  resolveInitializers,
+  resolveLoss,
+  resolveOptimizer,
+  type Activation,
+  type ActivationOption,
+  type InitializerName,
+  type LossName,
+  type Optimizer,
+  type OptimizerOption,
+} from './model.js';
 
 /** Element type of parameters and activations. */
 export type Dtype = 'f32' | 'f64';
@@ -12,8 +25,10 @@ export type ArrayFor<D extends Dtype> = D extends 'f64' ? Float64Array : Float32
 
 /**
  * Which weight matrix the backward loop uses to propagate the gradient to the previous layer.
- * - `'exact'`: the matrix before this step's update, i.e. the true gradient: plain SGD on the loss.
- * - `'update-first'`: the matrix after this step's update (what the original code does).
+ * - `'exact'`: the matrix before this step's update, i.e. the true gradient of the loss.
+ * - `'update-first'`: the matrix after this step's update (what the original code does). With
+ *   any optimizer, layer `i` is updated (by that optimizer's rule, from its exact `dW`, `db`)
+ *   before the gradient is passed to layer `i − 1` through the updated `W[i]`.
  */
 export type Ordering = 'exact' | 'update-first';
 
@@ -30,8 +45,23 @@ export type WasmSource = string | URL | ArrayBuffer | Uint8Array | WebAssembly.M
 export interface NetworkOptions<D extends Dtype = Dtype> {
   /** Layer sizes, input size first: `[n_0, n_1, …, n_L]`, at least two positive integers. */
   layers: readonly number[];
-  /** SGD step size, a finite number > 0. Default {@link DEFAULTS}.learningRate (0.1). */
+  /** The optimizer's step size, a finite number > 0. Default {@link DEFAULTS}.learningRate (0.1). */
   learningRate?: number;
+  /**
+   * Activation of every weight layer (`'relu'`), or one per weight layer (an array of
+   * `layers.length − 1` entries, e.g. `['relu', 'softmax']`). `'softmax'` only on the last.
+   * Default `'sigmoid'`.
+   */
+  activation?: ActivationOption | readonly ActivationOption[];
+  /** The loss (see `LossName` for each batch reduction). Default `'half-sse'`. */
+  loss?: LossName;
+  /** The optimizer, by name or `{ type, …hyperparameters, weightDecay }`. Default `'sgd'`. */
+  optimizer?: OptimizerOption;
+  /**
+   * Weight initializer of every weight layer, or one per weight layer. Default per layer:
+   * `'uniform'` for sigmoid, `'he-uniform'` for relu/leakyRelu, `'glorot-uniform'` otherwise.
+   */
+  initializer?: InitializerName | readonly InitializerName[];
   /** Backward-loop ordering (see {@link Ordering}). Default `'exact'`. */
   ordering?: Ordering;
   /** Element type of parameters and activations. Default `'f32'`. */
@@ -64,6 +94,10 @@ export const DEFAULTS = Object.freeze({
 export interface ResolvedOptions<D extends Dtype = Dtype> {
   readonly layers: readonly number[];
   readonly learningRate: number;
+  readonly activations: readonly Activation[];
+  readonly loss: LossName;
+  readonly optimizer: Optimizer;
+  readonly initializers: readonly InitializerName[];
   readonly ordering: Ordering;
   readonly dtype: D;
   readonly backend: BackendName;
@@ -71,7 +105,19 @@ export interface ResolvedOptions<D extends Dtype = Dtype> {
   readonly wasm: WasmSource | undefined;
 }
 
-const KNOWN_KEYS = ['layers', 'learningRate', 'ordering', 'dtype', 'backend', 'seed', 'wasm'];
+const KNOWN_KEYS = [
+  'layers',
+  'learningRate',
+  'activation',
+  'loss',
+  'optimizer',
+  'initializer',
+  'ordering',
+  'dtype',
+  'backend',
+  'seed',
+  'wasm',
+];
 
 /** Throws {@link OptionError} unless `value` is a finite number > 0. */
 export function checkLearningRate(value: unknown): number {
@@ -83,9 +129,7 @@ export function checkLearningRate(value: unknown): number {
 
 function checkEnum<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const list = allowed.map((a) => `'${a}'`);
-    const expected = list.length === 2 ? `${list[0]} or ${list[1]}` : list.join(', ');
-    throw new OptionError(`${name} must be ${expected}, got ${describe(value)}`);
+    throw new OptionError(`${name} must be ${listOf(allowed)}, got ${describe(value)}`);
   }
   return value as T;
 }
@@ -139,6 +183,10 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
   }
   const layers = checkLayers(options.layers);
   const learningRate = checkLearningRate(options.learningRate ?? DEFAULTS.learningRate);
+  const loss = resolveLoss(options.loss);
+  const activations = resolveActivations(options.activation, layers, loss);
+  const optimizer = resolveOptimizer(options.optimizer);
+  const initializers = resolveInitializers(options.initializer, activations);
   const ordering = checkEnum('ordering', options.ordering ?? DEFAULTS.ordering, [
     'exact',
     'update-first',
@@ -156,5 +204,17 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
         `a WebAssembly.Module or a Response, got ${describe(wasm)}`,
     );
   }
-  return { layers, learningRate, ordering, dtype, backend, seed, wasm };
+  return {
+    layers,
+    learningRate,
+    activations,
+    loss,
+    optimizer,
+    initializers,
+    ordering,
+    dtype,
+    backend,
+    seed,
+    wasm,
+  };
 }

@@ -4,7 +4,8 @@
  * backend only converts and computes.
  * @module
  */
-import type { Dtype, Ordering } from '../options.js';
+import type { ModelSpec } from '../model.js';
+import type { Dtype } from '../options.js';
 
 /** A flat typed array of a backend's dtype. */
 export type Real = Float32Array | Float64Array;
@@ -14,23 +15,61 @@ export function arrayType(dtype: Dtype): Float32ArrayConstructor | Float64ArrayC
   return dtype === 'f64' ? Float64Array : Float32Array;
 }
 
+/** The optimizer's state: `slots × paramCount` values, slot-major, and the completed steps. */
+export interface OptimizerState {
+  state: Real;
+  step: number;
+}
+
+/**
+ * Copies rows `rows[0], rows[1], …` (each `cols` wide) of the row-major `src` into `dst`, one
+ * after the other, starting at element `at`. Returns `dst`.
+ */
+export function gatherRows<A extends Real>(
+  src: Real,
+  cols: number,
+  rows: ArrayLike<number>,
+  dst: A,
+  at = 0,
+): A {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    dst.set(src.subarray(r * cols, (r + 1) * cols), at + i * cols);
+  }
+  return dst;
+}
+
 /** The math engine behind a {@link Network}. */
 export interface Backend {
   readonly dtype: Dtype;
-  readonly layers: readonly number[];
-  readonly ordering: Ordering;
+  /** Layers, activations, loss, optimizer, ordering. */
+  readonly spec: ModelSpec;
   /** Length of the flat parameter vector. */
   readonly paramCount: number;
   /** A copy of the flat parameter vector. */
   getParams(): Real;
   /** Overwrites the flat parameter vector (values rounded to the dtype). */
   setParams(flat: ArrayLike<number>): void;
+  /** A copy of the optimizer state and step count. */
+  getOptimizerState(): OptimizerState;
+  /** Overwrites the optimizer state (`slots × paramCount` values) and the step count. */
+  setOptimizerState(state: ArrayLike<number>, step: number): void;
   /** Forward pass on `batch` rows; caches every layer's output; returns a copy of the output. */
   forward(x: Real, batch: number): Real;
-  /** One SGD step from the cache of the last `forward` (same `batch`) and targets `y`. */
+  /** A copy of the first `batch` rows of the last forward's output (also after loss/trainStep). */
+  output(batch: number): Real;
+  /** One optimizer step from the cache of the last `forward` (same `batch`) and targets `y`. */
   backward(y: Real, batch: number, learningRate: number): void;
-  /** forward + loss + backward; returns the loss before the update. */
+  /**
+   * forward + loss + backward; returns the loss before the update. A non-finite loss skips
+   * the update (parameters, optimizer state and step count unchanged).
+   */
   trainStep(x: Real, y: Real, batch: number, learningRate: number): number;
+  /**
+   * {@link trainStep} on the rows `rows` of `x` and `y` (the whole data set, row-major),
+   * gathered straight into the backend's batch buffers.
+   */
+  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number;
   /** forward + loss + gradient (no update); returns the flat gradient (copy) and the loss. */
   gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number };
   /** forward + loss. */

@@ -23,11 +23,16 @@
 //! - Kernel exports (`mlp_gemm_{t}`, `mlp_sigmoid_{t}`, …) take caller-owned buffers of the
 //!   stated lengths; an output buffer must not overlap an input buffer. Memory for them
 //!   comes from `mlp_alloc` / `mlp_free` (the caller passes back the same size and align).
-//! - Creation fails (null) on invalid sizes (fewer than 2, or a zero), an invalid ordering
-//!   (not 0 or 1), a parameter count above `u32::MAX`, or allocation failure.
+//! - Creation takes one config block of `f64`s (layout: [`decode_config`]) and fails (null)
+//!   on a malformed block, invalid sizes (fewer than 2, or a zero), an invalid code or
+//!   hyperparameter, softmax before the last layer, a cross-entropy without its output
+//!   activation, a parameter count above `u32::MAX`, or allocation failure.
 
+use crate::activations::Activation;
 use crate::kernels::{self, GemmWorkspace, MatMut, MatRef};
-use crate::network::{Network, Ordering};
+use crate::losses::Loss;
+use crate::network::{Config, Network, Ordering};
+use crate::optimizers::Optimizer;
 use crate::real::Real;
 use std::alloc::Layout;
 use std::cell::RefCell;
@@ -70,6 +75,93 @@ fn mul(a: u32, b: u32) -> Option<usize> {
     (a as usize).checked_mul(b as usize)
 }
 
+/// Slots of the config block before the layer sizes.
+pub const CONFIG_HEADER: usize = 8;
+
+/// A config block decoded into owned values (the sizes and activations a [`Config`] borrows).
+#[derive(Debug, PartialEq)]
+pub struct DecodedConfig {
+    /// Layer sizes.
+    pub sizes: Vec<usize>,
+    /// One activation per weight layer.
+    pub activations: Vec<Activation>,
+    /// The loss.
+    pub loss: Loss,
+    /// The optimizer.
+    pub optimizer: Optimizer,
+    /// The backward ordering.
+    pub ordering: Ordering,
+}
+
+impl DecodedConfig {
+    /// The borrowed view [`Network::with_config`] takes.
+    pub fn as_config(&self) -> Config<'_> {
+        Config {
+            sizes: &self.sizes,
+            activations: &self.activations,
+            loss: self.loss,
+            optimizer: self.optimizer,
+            ordering: self.ordering,
+        }
+    }
+}
+
+/// Decodes the network config block (every slot an `f64`; codes and sizes are exact
+/// integers). With `n = L + 1` layer sizes the block is `CONFIG_HEADER + 3L + 1` long:
+///
+/// | slot | meaning |
+/// |---|---|
+/// | 0 | ordering: 0 exact, 1 update-first |
+/// | 1 | loss: 0 half-sse, 1 mse, 2 binary-cross-entropy, 3 categorical-cross-entropy |
+/// | 2 | optimizer: 0 sgd, 1 momentum, 2 adam |
+/// | 3, 4, 5 | optimizer hyperparameters: momentum `μ, nesterov (0/1), 0`; adam `β₁, β₂, ε`; sgd `0, 0, 0` |
+/// | 6 | L2 weight decay `λ ≥ 0` |
+/// | 7 | `n`, the number of layer sizes |
+/// | 8 … 8+n−1 | the sizes `n_0 … n_L` |
+/// | then, per weight layer | activation code (0 sigmoid, 1 tanh, 2 relu, 3 leakyRelu, 4 linear, 5 softmax), its parameter (leakyRelu's slope, else 0) |
+///
+/// `None` if the block is malformed or a code or value is out of range (structural rules,
+/// like softmax only last, are checked by [`Network::with_config`]).
+pub fn decode_config(block: &[f64]) -> Option<DecodedConfig> {
+    let code =
+        |v: f64| (v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0).then_some(v as u32);
+    let header = block.get(..CONFIG_HEADER)?;
+    let ordering = match code(header[0])? {
+        0 => Ordering::Exact,
+        1 => Ordering::UpdateFirst,
+        _ => return None,
+    };
+    let loss = Loss::from_code(code(header[1])?)?;
+    let optimizer = Optimizer::from_code(
+        code(header[2])?,
+        [header[3], header[4], header[5]],
+        header[6],
+    )?;
+    let n = code(header[7])? as usize;
+    let layers = n.checked_sub(1)?;
+    if block.len() != CONFIG_HEADER.checked_add(n)?.checked_add(2 * layers)? {
+        return None;
+    }
+    let (size_slots, activation_slots) = block[CONFIG_HEADER..].split_at(n);
+    let mut sizes = Vec::new();
+    sizes.try_reserve_exact(n).ok()?;
+    for &s in size_slots {
+        sizes.push(code(s)? as usize);
+    }
+    let mut activations = Vec::new();
+    activations.try_reserve_exact(layers).ok()?;
+    for pair in activation_slots.chunks_exact(2) {
+        activations.push(Activation::from_code(code(pair[0])?, pair[1])?);
+    }
+    Some(DecodedConfig {
+        sizes,
+        activations,
+        loss,
+        optimizer,
+        ordering,
+    })
+}
+
 macro_rules! dtype_exports {
     ($m:ident, $t:ty, $suffix:literal) => {
         #[doc = concat!("The `", $suffix, "` exports (`mlp_*_", $suffix, "`).")]
@@ -104,28 +196,22 @@ macro_rules! dtype_exports {
                 unsafe { net_ref(net) }.filter(|n| batch as usize <= n.capacity())
             }
 
-            /// Creates a network with layer sizes `sizes[0..n_sizes]` and ordering 0 = exact,
-            /// 1 = update-first; parameters start at zero. Null on invalid input or OOM.
+            /// Creates a network from the config block `config[0..len]` (layout:
+            /// [`decode_config`]); parameters, optimizer state and step count start at zero.
+            /// Null on an invalid block or OOM.
             ///
             /// # Safety
-            /// `sizes` must be valid for reads of `n_sizes` `u32`s.
+            /// `config` must be valid for reads of `len` `f64`s.
             #[export_name = concat!("mlp_net_create_", $suffix)]
-            pub unsafe extern "C" fn net_create(sizes: *const u32, n_sizes: u32, ordering: u32) -> *mut Net {
-                let ordering = match ordering {
-                    0 => Ordering::Exact,
-                    1 => Ordering::UpdateFirst,
-                    _ => return ptr::null_mut(),
-                };
+            pub unsafe extern "C" fn net_create(config: *const f64, len: u32) -> *mut Net {
                 // SAFETY: the caller's contract.
-                let Some(sizes) = (unsafe { slice(sizes, n_sizes as usize) }) else {
+                let Some(block) = (unsafe { slice(config, len as usize) }) else {
                     return ptr::null_mut();
                 };
-                let mut owned: Vec<usize> = Vec::new();
-                if owned.try_reserve_exact(sizes.len()).is_err() {
+                let Some(decoded) = decode_config(block) else {
                     return ptr::null_mut();
-                }
-                owned.extend(sizes.iter().map(|&s| s as usize));
-                match Network::<T>::new(&owned, ordering) {
+                };
+                match Network::<T>::with_config(decoded.as_config()) {
                     Ok(net) => Box::into_raw(Box::new(net)),
                     Err(_) => ptr::null_mut(),
                 }
@@ -171,6 +257,51 @@ macro_rules! dtype_exports {
             pub unsafe extern "C" fn net_grads(net: *mut Net) -> *mut T {
                 // SAFETY: forwarded contract.
                 unsafe { net_ref(net) }.map_or(ptr::null_mut(), |n| n.grads_mut().as_mut_ptr())
+            }
+
+            /// Length of the optimizer state (`slots × param_count`; 0 for SGD).
+            ///
+            /// # Safety
+            /// `net` is null or a live handle.
+            #[export_name = concat!("mlp_net_state_len_", $suffix)]
+            pub unsafe extern "C" fn net_state_len(net: *mut Net) -> u32 {
+                // SAFETY: forwarded contract. The length fits u32 (checked at creation).
+                unsafe { net_ref(net) }.map_or(0, |n| n.optimizer_state().len() as u32)
+            }
+
+            /// The flat optimizer state, slot-major and parallel to the parameters (stable for
+            /// the network's life).
+            ///
+            /// # Safety
+            /// `net` is null or a live handle.
+            #[export_name = concat!("mlp_net_state_", $suffix)]
+            pub unsafe extern "C" fn net_state(net: *mut Net) -> *mut T {
+                // SAFETY: forwarded contract.
+                unsafe { net_ref(net) }.map_or(ptr::null_mut(), |n| n.optimizer_state_mut().as_mut_ptr())
+            }
+
+            /// Completed optimizer steps, as an `f64` (exact up to 2⁵³; NaN for a null handle).
+            ///
+            /// # Safety
+            /// `net` is null or a live handle.
+            #[export_name = concat!("mlp_net_step_count_", $suffix)]
+            pub unsafe extern "C" fn net_step_count(net: *mut Net) -> f64 {
+                // SAFETY: forwarded contract.
+                unsafe { net_ref(net) }.map_or(f64::NAN, |n| n.step_count() as f64)
+            }
+
+            /// Sets the completed step count; ignored unless `steps` is an integer in [0, 2⁵³].
+            ///
+            /// # Safety
+            /// `net` is null or a live handle.
+            #[export_name = concat!("mlp_net_set_step_count_", $suffix)]
+            pub unsafe extern "C" fn net_set_step_count(net: *mut Net, steps: f64) {
+                // SAFETY: forwarded contract.
+                if let Some(n) = unsafe { net_ref(net) } {
+                    if (0.0..=9_007_199_254_740_992.0).contains(&steps) && steps.fract() == 0.0 {
+                        n.set_step_count(steps as u64);
+                    }
+                }
             }
 
             /// Grows the batch buffers to `batch` rows: 1 ok, 0 on OOM (or a null handle).
@@ -225,7 +356,7 @@ macro_rules! dtype_exports {
                 }
             }
 
-            /// One SGD step from the cached forward and the targets (no-op if `batch > capacity`).
+            /// One optimizer step from the cached forward and the targets (no-op if `batch > capacity`).
             ///
             /// # Safety
             /// `net` is null or a live handle.
@@ -238,6 +369,7 @@ macro_rules! dtype_exports {
             }
 
             /// Forward + loss + backward; the loss before the update (NaN if `batch > capacity`).
+            /// A non-finite loss skips the update (parameters and optimizer state unchanged).
             ///
             /// # Safety
             /// `net` is null or a live handle.

@@ -1,7 +1,8 @@
 //! # wasm-mlp core
 //!
 //! The math of wasm-mlp: a packed, register-blocked SIMD GEMM and the kernels around it, a
-//! sigmoid multilayer perceptron with ½·SSE loss and SGD, and the plain C ABI the TypeScript
+//! multilayer perceptron with per-layer activations, four losses and three optimizers (the
+//! original sigmoid / ½·SSE / SGD network is the default), and the plain C ABI the TypeScript
 //! side calls. Builds as a `cdylib` for `wasm32-unknown-unknown` (+simd128), and as an `rlib`
 //! natively, where the same kernels run on a portable vector type so `cargo test` checks them.
 //!
@@ -28,6 +29,9 @@ pub mod simd;
 #[doc(hidden)]
 pub mod test_support;
 
-pub use network::{NetError, Network, Ordering};
+pub use activations::Activation;
+pub use losses::Loss;
+pub use network::{Config, NetError, Network, Ordering};
+pub use optimizers::{Optimizer, Rule};
 pub use real::Real;
 pub use simd::SimdReal;

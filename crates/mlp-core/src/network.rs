@@ -1,32 +1,51 @@
-//! `Network<T>`: a fully connected sigmoid MLP with every buffer it needs owned up front.
+//! `Network<T>`: a fully connected MLP (per-layer activation, a loss, an optimizer) with every
+//! buffer it needs owned up front.
 //!
 //! Memory layout:
 //! - `params`: one flat vector; for each layer `i`, `W_i` (`n_i × n_{i+1}`, row-major) then
-//!   `b_i` (`n_{i+1}`). `grads` has the same layout. Both are allocated by [`Network::new`]
-//!   and never reallocated, so pointers to them stay valid for the network's life.
+//!   `b_i` (`n_{i+1}`). `grads` has the same layout; the optimizer state is `slots × P` values
+//!   parallel to it (see [`crate::optimizers`]). All three are allocated at creation and never
+//!   reallocated, so pointers to them stay valid for the network's life.
 //! - Batch buffers (input, each layer's output, target, two gradient scratch buffers sized for
 //!   the widest layer) and the GEMM packing workspace are sized by [`Network::reserve`], which
 //!   only ever grows them. Once `reserve(b)` succeeded, every method with `batch ≤ b` runs
 //!   without allocating.
 //!
 //! Forward of layer `i` is `z = x·W` (GEMM, overwrite), then `z += b` (row broadcast), then
-//! `y = σ(z)` in place. GEMM-then-bias is the reference's `x @ W + b` summation order, so f64
+//! `y = f_i(z)` in place (the output layer's `z` is copied aside first when the loss reads logits). GEMM-then-bias is the reference's `x @ W + b` summation order, so f64
 //! results match it to the last bits, not merely within tolerance.
 
-use crate::activations::Sigmoid;
+use crate::activations::Activation;
 use crate::kernels::{column_sums, gemm, GemmWorkspace, MatMut, MatRef};
-use crate::losses::half_sse;
-use crate::optimizers::Sgd;
+use crate::losses::Loss;
+use crate::optimizers::{Optimizer, Step};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
+use std::ops::Range;
 
 /// Which `W_i` the backward pass propagates the gradient through, relative to the update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ordering {
     /// `grad = pre·W_iᵀ` with `W_i` *before* its update: plain gradient descent on `L`.
     Exact,
-    /// `grad = pre·W_iᵀ` with `W_i` *after* its update (the classic tutorial ordering).
+    /// `grad = pre·W_iᵀ` with `W_i` *after* its update (the classic tutorial ordering). With
+    /// any optimizer: layer `i`'s update (whatever the rule) happens before its `grad_prev`.
     UpdateFirst,
+}
+
+/// Everything that defines a network besides its parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct Config<'a> {
+    /// Layer sizes `[n_0, …, n_L]`, `L ≥ 1`, every size > 0.
+    pub sizes: &'a [usize],
+    /// One activation per weight layer (`L` entries); softmax only on the last.
+    pub activations: &'a [Activation],
+    /// The loss; a cross-entropy requires its output activation (see [`Loss::required_output`]).
+    pub loss: Loss,
+    /// The update rule and weight decay.
+    pub optimizer: Optimizer,
+    /// The backward ordering.
+    pub ordering: Ordering,
 }
 
 /// Why a network could not be created or resized.
@@ -34,6 +53,9 @@ pub enum Ordering {
 pub enum NetError {
     /// Fewer than two layer sizes, or a size of zero.
     InvalidSizes,
+    /// Activations not one per layer, softmax before the last layer, or a cross-entropy loss
+    /// without its output activation.
+    InvalidConfig,
     /// A buffer length does not fit in `usize` (or the parameter count in `u32`).
     TooLarge,
     /// The allocator refused.
@@ -64,19 +86,29 @@ impl Layer {
     }
 }
 
-/// A multilayer perceptron with sigmoid activations and the ½·SSE loss.
+/// A multilayer perceptron: per-layer activations, a loss and an optimizer.
 #[derive(Debug)]
 pub struct Network<T: SimdReal> {
     sizes: Vec<usize>,
     layers: Vec<Layer>,
+    activations: Vec<Activation>,
+    loss: Loss,
+    optimizer: Optimizer,
     ordering: Ordering,
     params: Vec<T>,
     grads: Vec<T>,
+    /// Optimizer state: `optimizer.slots()` vectors of `params.len()`, one after the other.
+    state: Vec<T>,
+    /// Completed optimizer steps (Adam's `t`).
+    steps: u64,
     /// Rows the batch buffers hold.
     capacity: usize,
     input: Vec<T>,
-    /// `outputs[i]`: `capacity × n_{i+1}`, the cached `y_i = σ(z_i)` of the last forward.
+    /// `outputs[i]`: `capacity × n_{i+1}`, the cached `y_i = f_i(z_i)` of the last forward.
     outputs: Vec<Vec<T>>,
+    /// `capacity × n_L`: the output layer's `z` of the last forward, kept only when the loss
+    /// reads logits (the cross-entropies); empty otherwise.
+    logits: Vec<T>,
     target: Vec<T>,
     /// Gradient scratch (`capacity × max(n_1..n_L)` each): dL/dy_i, turned into dL/dz_i in
     /// place, and dL/dy_{i−1}. Swapped (no copy) after every layer.
@@ -102,11 +134,40 @@ fn zeros<T: SimdReal>(len: usize) -> Result<Vec<T>, TryReserveError> {
 }
 
 impl<T: SimdReal> Network<T> {
-    /// A network with layer sizes `[n_0, …, n_L]` (`L ≥ 1`, every size > 0), parameters zero.
-    /// No batch buffers yet: call [`Network::reserve`] before the first forward.
+    /// The original network: sigmoid on every layer, ½·SSE, plain SGD, with layer sizes
+    /// `[n_0, …, n_L]` (`L ≥ 1`, every size > 0); parameters zero.
     pub fn new(sizes: &[usize], ordering: Ordering) -> Result<Self, NetError> {
+        let mut activations = Vec::new();
+        activations.try_reserve_exact(sizes.len().saturating_sub(1))?;
+        activations.resize(sizes.len().saturating_sub(1), Activation::Sigmoid);
+        Network::with_config(Config {
+            sizes,
+            activations: &activations,
+            loss: Loss::HalfSse,
+            optimizer: Optimizer::default(),
+            ordering,
+        })
+    }
+
+    /// A network for `config`, parameters and optimizer state zero, step count 0.
+    /// No batch buffers yet: call [`Network::reserve`] before the first forward.
+    pub fn with_config(config: Config<'_>) -> Result<Self, NetError> {
+        let Config {
+            sizes,
+            activations,
+            loss,
+            optimizer,
+            ordering,
+        } = config;
         if sizes.len() < 2 || sizes.contains(&0) {
             return Err(NetError::InvalidSizes);
+        }
+        let (last, hidden) = activations.split_last().ok_or(NetError::InvalidConfig)?;
+        if activations.len() != sizes.len() - 1
+            || hidden.contains(&Activation::Softmax)
+            || loss.required_output().is_some_and(|a| a != *last)
+        {
+            return Err(NetError::InvalidConfig);
         }
         let mut layers = Vec::new();
         layers.try_reserve_exact(sizes.len() - 1)?;
@@ -125,7 +186,12 @@ impl<T: SimdReal> Network<T> {
                 .and_then(|len| offset.checked_add(len))
                 .ok_or(NetError::TooLarge)?;
         }
-        if u32::try_from(offset).is_err() || offset.checked_mul(size_of::<T>()).is_none() {
+        let state_len = offset
+            .checked_mul(optimizer.slots())
+            .ok_or(NetError::TooLarge)?;
+        if u32::try_from(state_len.max(offset)).is_err()
+            || state_len.max(offset).checked_mul(size_of::<T>()).is_none()
+        {
             return Err(NetError::TooLarge);
         }
         let mut outputs = Vec::new();
@@ -134,15 +200,24 @@ impl<T: SimdReal> Network<T> {
         let mut owned_sizes = Vec::new();
         owned_sizes.try_reserve_exact(sizes.len())?;
         owned_sizes.extend_from_slice(sizes);
+        let mut owned_activations = Vec::new();
+        owned_activations.try_reserve_exact(activations.len())?;
+        owned_activations.extend_from_slice(activations);
         Ok(Network {
             sizes: owned_sizes,
             layers,
+            activations: owned_activations,
+            loss,
+            optimizer,
             ordering,
             params: zeros(offset)?,
             grads: zeros(offset)?,
+            state: zeros(state_len)?,
+            steps: 0,
             capacity: 0,
             input: Vec::new(),
             outputs,
+            logits: Vec::new(),
             target: Vec::new(),
             grad: Vec::new(),
             grad_prev: Vec::new(),
@@ -158,6 +233,41 @@ impl<T: SimdReal> Network<T> {
     /// The backward ordering.
     pub fn ordering(&self) -> Ordering {
         self.ordering
+    }
+
+    /// One activation per weight layer.
+    pub fn activations(&self) -> &[Activation] {
+        &self.activations
+    }
+
+    /// The loss.
+    pub fn loss_kind(&self) -> Loss {
+        self.loss
+    }
+
+    /// The optimizer.
+    pub fn optimizer(&self) -> Optimizer {
+        self.optimizer
+    }
+
+    /// The optimizer state (`slots × P`, slot-major; empty for SGD).
+    pub fn optimizer_state(&self) -> &[T] {
+        &self.state
+    }
+
+    /// The optimizer state, writable (to resume training).
+    pub fn optimizer_state_mut(&mut self) -> &mut [T] {
+        &mut self.state
+    }
+
+    /// Completed optimizer steps (Adam's `t`).
+    pub fn step_count(&self) -> u64 {
+        self.steps
+    }
+
+    /// Sets the completed step count (to resume training).
+    pub fn set_step_count(&mut self, steps: u64) {
+        self.steps = steps;
     }
 
     /// Rows the batch buffers currently hold.
@@ -216,6 +326,9 @@ impl<T: SimdReal> Network<T> {
         let n_last = self.layers[self.layers.len() - 1].fan_out;
         grow(&mut self.input, rows(self.sizes[0])?)?;
         grow(&mut self.target, rows(n_last)?)?;
+        if self.loss.needs_logits() {
+            grow(&mut self.logits, rows(n_last)?)?;
+        }
         grow(&mut self.grad, rows(widest)?)?;
         grow(&mut self.grad_prev, rows(widest)?)?;
         for (out, layer) in self.outputs.iter_mut().zip(&self.layers) {
@@ -245,12 +358,16 @@ impl<T: SimdReal> Network<T> {
         self.check_batch(batch);
         let Network {
             layers,
+            activations,
+            loss,
             params,
             input,
             outputs,
+            logits,
             workspace,
             ..
         } = self;
+        let last = layers.len() - 1;
         for (i, l) in layers.iter().enumerate() {
             let (before, rest) = outputs.split_at_mut(i);
             let x: &[T] = if i == 0 { input } else { &before[i - 1] };
@@ -267,18 +384,29 @@ impl<T: SimdReal> Network<T> {
             );
             // z += b (every row)
             crate::kernels::add_bias(y, b, batch, l.fan_out);
-            // y = σ(z)
-            Sigmoid::forward(y);
+            if i == last && loss.needs_logits() {
+                logits[..y.len()].copy_from_slice(y);
+            }
+            // y = f(z)
+            activations[i].forward(y, l.fan_out);
         }
     }
 
-    /// `½·Σ(ŷ − y)²` of the cached output against the target buffer (f64 accumulation).
+    /// The loss of the cached output against the target buffer (f64 accumulation).
     fn cached_loss(&self, batch: usize) -> f64 {
-        let n = batch * self.layers[self.layers.len() - 1].fan_out;
-        half_sse::loss(&self.output()[..n], &self.target[..n])
+        let cols = self.layers[self.layers.len() - 1].fan_out;
+        let n = batch * cols;
+        let logits = if self.loss.needs_logits() {
+            &self.logits[..n]
+        } else {
+            &[]
+        };
+        self.loss
+            .value(&self.output()[..n], logits, &self.target[..n], cols)
     }
 
-    /// Forward + loss over the first `batch` rows. Panics if `batch > capacity()`.
+    /// Forward + loss over the first `batch` rows (see [`Loss`] for each reduction). Panics if
+    /// `batch > capacity()`.
     pub fn loss(&mut self, batch: usize) -> f64 {
         self.forward(batch);
         self.cached_loss(batch)
@@ -292,28 +420,39 @@ impl<T: SimdReal> Network<T> {
         loss
     }
 
-    /// One SGD step (`lr`) from the cached forward and the target buffer, with this network's
-    /// [`Ordering`]. Leaves each layer's `dW, db` in `grads`. Panics if `batch > capacity()`.
+    /// One optimizer step (learning rate `lr`) from the cached forward and the target buffer,
+    /// with this network's [`Ordering`]. Leaves each layer's `dW, db` in `grads` and counts the
+    /// step. Panics if `batch > capacity()`.
     pub fn backward(&mut self, batch: usize, lr: T) {
         self.check_batch(batch);
-        self.backprop(batch, Some(Sgd { lr }));
+        self.steps += 1;
+        let step = self.optimizer.step_scalars(lr, self.steps);
+        self.backprop(batch, Some(step));
     }
 
-    /// Forward + loss + backward; returns the loss before the update.
+    /// Forward + loss + backward; returns the loss before the update. A loss that is not
+    /// finite (NaN, ±∞) skips the update: parameters, optimizer state and step count are left
+    /// as they were, so a diverging run can stop at its last finite state.
     pub fn train_step(&mut self, batch: usize, lr: T) -> f64 {
         let loss = self.loss(batch);
-        self.backward(batch, lr);
+        if loss.is_finite() {
+            self.backward(batch, lr);
+        }
         loss
     }
 
-    /// The backward loop. `sgd = None` computes the gradient only (every layer's `grad_prev`
-    /// from the un-updated weights, i.e. exact); `Some` applies one step per layer.
-    fn backprop(&mut self, batch: usize, sgd: Option<Sgd<T>>) {
+    /// The backward loop. `step = None` computes the gradient only (every layer's `grad_prev`
+    /// from the un-updated weights, i.e. exact); `Some` applies one optimizer update per layer.
+    fn backprop(&mut self, batch: usize, step: Option<Step<T>>) {
         let Network {
             layers,
+            activations,
+            loss,
+            optimizer,
             ordering,
             params,
             grads,
+            state,
             input,
             outputs,
             target,
@@ -324,12 +463,15 @@ impl<T: SimdReal> Network<T> {
         } = self;
         let last = layers.len() - 1;
         let n_out = layers[last].fan_out;
+        let p = params.len();
 
-        // dL/dŷ = ŷ − y                                      (L = ½·Σ(ŷ − y)²)
-        half_sse::backward(
+        // dL/dz of the output layer: dL/dŷ ⊙ f'(z), or fused for a cross-entropy (see Loss)
+        loss.output_delta(
+            activations[last],
             &outputs[last][..batch * n_out],
             &target[..batch * n_out],
             &mut grad[..batch * n_out],
+            n_out,
         );
 
         for i in (0..=last).rev() {
@@ -338,9 +480,11 @@ impl<T: SimdReal> Network<T> {
             let x = MatRef::new(x, batch, l.fan_in);
             let y = &outputs[i][..batch * l.fan_out];
 
-            // pre = dL/dz = dL/dy ⊙ y(1 − y)                  (σ'(z) = σ(z)(1 − σ(z)))
+            // pre = dL/dz = dL/dy ⊙ f'(z)   (the output layer's is already done above)
             let pre = &mut grad[..batch * l.fan_out];
-            Sigmoid::backward(pre, y);
+            if i != last {
+                activations[i].backward(pre, y, l.fan_out);
+            }
             let pre = MatRef::new(&*pre, batch, l.fan_out);
 
             let (dw, db) = grads[l.w..l.end()].split_at_mut(l.fan_in * l.fan_out);
@@ -357,23 +501,31 @@ impl<T: SimdReal> Network<T> {
 
             // dL/dx = pre·Wᵀ (which W: see Ordering); never needed for the input layer.
             let propagate = i > 0;
-            let layer_params = l.w..l.end();
-            match (sgd, *ordering) {
+            let mut update = |params: &mut [T], step: &Step<T>| {
+                // W ← W − a·Δ(dW + λW) ; b ← b − a·Δ(db)   (Δ: the optimizer's rule)
+                let bias_step = Step {
+                    decay: T::ZERO,
+                    ..*step
+                };
+                for (range, step) in [(l.w..l.b(), step), (l.b()..l.end(), &bias_step)] {
+                    let (s0, s1) = state_slots(state, p, optimizer.slots(), range.clone());
+                    optimizer.update(step, &mut params[range.clone()], &grads[range], s0, s1);
+                }
+            };
+            match (&step, *ordering) {
                 (None, _) => {
                     if propagate {
                         back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
                     }
                 }
-                (Some(opt), Ordering::Exact) => {
+                (Some(step), Ordering::Exact) => {
                     if propagate {
                         back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
                     }
-                    // W −= a·dW ; b −= a·db
-                    opt.step(&mut params[layer_params.clone()], &grads[layer_params]);
+                    update(params, step);
                 }
-                (Some(opt), Ordering::UpdateFirst) => {
-                    // W −= a·dW ; b −= a·db
-                    opt.step(&mut params[layer_params.clone()], &grads[layer_params]);
+                (Some(step), Ordering::UpdateFirst) => {
+                    update(params, step);
                     if propagate {
                         back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
                     }
@@ -382,6 +534,28 @@ impl<T: SimdReal> Network<T> {
             core::mem::swap(grad, grad_prev);
         }
     }
+}
+
+/// The optimizer-state slices of `range` in slots 0 and 1 (empty beyond `slots`), from the
+/// slot-major state of `p` parameters per slot.
+fn state_slots<T>(
+    state: &mut [T],
+    p: usize,
+    slots: usize,
+    range: Range<usize>,
+) -> (&mut [T], &mut [T]) {
+    let (first, rest) = state.split_at_mut(p.min(state.len()));
+    let s0 = if slots >= 1 {
+        &mut first[range.clone()]
+    } else {
+        &mut [][..]
+    };
+    let s1 = if slots >= 2 {
+        &mut rest[range]
+    } else {
+        &mut [][..]
+    };
+    (s0, s1)
 }
 
 /// `dL/dx = pre·Wᵀ` (`batch × fan_in`) into `out`      (z = x·W ⇒ ∂z/∂x = Wᵀ).

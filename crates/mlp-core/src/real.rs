@@ -37,6 +37,18 @@ pub trait Real:
     fn to_f64(self) -> f64;
     /// `e^self`.
     fn exp(self) -> Self;
+    /// `ln(1 + self)`, accurate near 0.
+    fn ln_1p(self) -> Self;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
+    /// Neither NaN nor ±∞.
+    fn is_finite(self) -> bool;
 }
 
 macro_rules! impl_real {
@@ -59,6 +71,36 @@ macro_rules! impl_real {
             #[inline(always)]
             fn exp(self) -> Self {
                 $t::exp(self)
+            }
+
+            #[inline(always)]
+            fn ln_1p(self) -> Self {
+                $t::ln_1p(self)
+            }
+
+            #[inline(always)]
+            fn ln(self) -> Self {
+                $t::ln(self)
+            }
+
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                $t::tanh(self)
+            }
+
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                $t::sqrt(self)
+            }
+
+            #[inline(always)]
+            fn abs(self) -> Self {
+                $t::abs(self)
+            }
+
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                $t::is_finite(self)
             }
         }
     )*};

@@ -1,6 +1,92 @@
 //! FFI smoke test: the extern "C" functions driven natively, as the TS side drives them.
 
-use wasm_mlp::ffi::{f32_exports as f32x, f64_exports as f64x, mlp_alloc, mlp_free};
+use wasm_mlp::ffi::{
+    decode_config, f32_exports as f32x, f64_exports as f64x, mlp_alloc, mlp_free, CONFIG_HEADER,
+};
+use wasm_mlp::{Activation, Loss, Optimizer, Ordering, Rule};
+
+/// The config block of the default network (sigmoid, half-sse, sgd) for `sizes` and `ordering`.
+fn default_block(sizes: &[u32], ordering: u32) -> Vec<f64> {
+    let mut block = vec![f64::from(ordering), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    block.push(sizes.len() as f64);
+    block.extend(sizes.iter().map(|&s| f64::from(s)));
+    for _ in 1..sizes.len() {
+        block.extend([0.0, 0.0]);
+    }
+    block
+}
+
+#[test]
+fn config_block_decodes_and_rejects_malformed_blocks() {
+    // [3, 4, 2]: relu, then softmax; categorical cross-entropy; adam; update-first; λ = 0.01
+    let block = [
+        1.0, 3.0, 2.0, 0.9, 0.999, 1e-8, 0.01, 3.0, 3.0, 4.0, 2.0, 2.0, 0.0, 5.0, 0.0,
+    ];
+    let d = decode_config(&block).unwrap();
+    assert_eq!(d.sizes, [3, 4, 2]);
+    assert_eq!(d.activations, [Activation::Relu, Activation::Softmax]);
+    assert_eq!(d.loss, Loss::CategoricalCrossEntropy);
+    assert_eq!(d.ordering, Ordering::UpdateFirst);
+    assert_eq!(
+        d.optimizer,
+        Optimizer {
+            rule: Rule::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-8
+            },
+            weight_decay: 0.01
+        }
+    );
+    assert_eq!(block.len(), CONFIG_HEADER + 3 * 2 + 1);
+    let with = |slot: usize, v: f64| {
+        let mut b = block.to_vec();
+        b[slot] = v;
+        decode_config(&b)
+    };
+    assert!(decode_config(&block[..block.len() - 1]).is_none(), "short");
+    assert!(decode_config(&block[..3]).is_none(), "no header");
+    assert!(with(0, 2.0).is_none(), "ordering");
+    assert!(with(1, 4.0).is_none(), "loss");
+    assert!(with(2, 3.0).is_none(), "optimizer");
+    assert!(with(3, 1.0).is_none(), "beta1 = 1");
+    assert!(with(5, 0.0).is_none(), "epsilon = 0");
+    assert!(with(6, -1.0).is_none(), "negative decay");
+    assert!(with(7, 4.0).is_none(), "size count vs length");
+    assert!(with(8, 2.5).is_none(), "fractional size");
+    assert!(with(11, 9.0).is_none(), "activation code");
+    let mut leaky = block.to_vec();
+    leaky[11] = 3.0;
+    leaky[12] = 0.2;
+    assert_eq!(
+        decode_config(&leaky).unwrap().activations[0],
+        Activation::LeakyRelu { slope: 0.2 }
+    );
+    leaky[12] = -0.5;
+    assert!(decode_config(&leaky).is_none(), "negative leaky slope");
+    // decodable but structurally invalid: softmax first, cross-entropy without softmax
+    // SAFETY: valid blocks of the stated lengths.
+    unsafe {
+        let mut b = block.to_vec();
+        b[11] = 5.0;
+        assert!(f32x::net_create(b.as_ptr(), b.len() as u32).is_null());
+        b[11] = 2.0;
+        b[13] = 0.0;
+        assert!(f32x::net_create(b.as_ptr(), b.len() as u32).is_null());
+        let net = f64x::net_create(block.as_ptr(), block.len() as u32);
+        assert!(!net.is_null());
+        let p = f64x::net_param_count(net);
+        assert_eq!(p, 3 * 4 + 4 + 4 * 2 + 2);
+        assert_eq!(f64x::net_state_len(net), 2 * p);
+        assert_eq!(f64x::net_step_count(net), 0.0);
+        f64x::net_set_step_count(net, 12.0);
+        assert_eq!(f64x::net_step_count(net), 12.0);
+        f64x::net_set_step_count(net, -1.0);
+        f64x::net_set_step_count(net, 0.5);
+        assert_eq!(f64x::net_step_count(net), 12.0);
+        f64x::net_destroy(net);
+    }
+}
 
 #[test]
 fn ffi_network_lifecycle_f32() {
@@ -8,12 +94,13 @@ fn ffi_network_lifecycle_f32() {
     // SAFETY (whole test): every pointer comes from the exports and is used within the
     // lengths and lifetimes the ffi module documents.
     unsafe {
-        assert!(f32x::net_create(sizes.as_ptr(), 1, 0).is_null());
-        assert!(f32x::net_create([2u32, 0, 1].as_ptr(), 3, 0).is_null());
-        assert!(f32x::net_create(sizes.as_ptr(), 3, 2).is_null());
-        assert!(f32x::net_create(std::ptr::null(), 3, 0).is_null());
+        let create = |b: &[f64]| f32x::net_create(b.as_ptr(), b.len() as u32);
+        assert!(create(&default_block(&sizes[..1], 0)).is_null());
+        assert!(create(&default_block(&[2, 0, 1], 0)).is_null());
+        assert!(create(&default_block(&sizes, 2)).is_null());
+        assert!(f32x::net_create(std::ptr::null(), 3).is_null());
 
-        let net = f32x::net_create(sizes.as_ptr(), 3, 1);
+        let net = create(&default_block(&sizes, 1));
         assert!(!net.is_null());
         assert_eq!(f32x::net_param_count(net), 13);
         let params = std::slice::from_raw_parts_mut(f32x::net_params(net), 13);

@@ -3,16 +3,41 @@
 //! One test only, so no other test thread allocates concurrently.
 
 use wasm_mlp::alloc_counter::{allocation_count, CountingAlloc};
-use wasm_mlp::{Network, Ordering};
+use wasm_mlp::{Activation, Config, Loss, Network, Optimizer, Ordering, Rule};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
 
 #[test]
 fn training_loop_does_not_allocate() {
-    for ordering in [Ordering::Exact, Ordering::UpdateFirst] {
+    let adam = Optimizer {
+        rule: Rule::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        },
+        weight_decay: 1e-4,
+    };
+    let acts = [Activation::Relu, Activation::Tanh, Activation::Softmax];
+    for (ordering, cross_entropy) in [
+        (Ordering::Exact, false),
+        (Ordering::UpdateFirst, false),
+        (Ordering::Exact, true),
+    ] {
         let sizes = [20, 70, 33, 10];
-        let mut net = Network::<f32>::new(&sizes, ordering).unwrap();
+        let mut net = if cross_entropy {
+            // relu/tanh/softmax + categorical cross-entropy + Adam: logits and optimizer state
+            Network::<f32>::with_config(Config {
+                sizes: &sizes,
+                activations: &acts,
+                loss: Loss::CategoricalCrossEntropy,
+                optimizer: adam,
+                ordering,
+            })
+            .unwrap()
+        } else {
+            Network::<f32>::new(&sizes, ordering).unwrap()
+        };
         let grown = allocation_count();
         net.reserve(130).unwrap();
         assert!(
@@ -30,6 +55,10 @@ fn training_loop_does_not_allocate() {
             net.loss(batch);
             net.reserve(batch).unwrap(); // not growing: no-op
         }
-        assert_eq!(allocation_count(), before, "{ordering:?}");
+        assert_eq!(
+            allocation_count(),
+            before,
+            "{ordering:?} cross-entropy {cross_entropy}"
+        );
     }
 }

@@ -9,47 +9,51 @@
  * - The loss is always accumulated in float64.
  * @module
  */
-import type { Dtype, Ordering } from '../../options.js';
 import { layerOffsets, type LayerOffsets } from '../../init.js';
-import { arrayType, type Backend, type Real } from '../backend.js';
-import { addBias, axpy, columnSums, gemm, sigmoid, sigmoidBackward } from './kernels.js';
+import { stateSlots, type ModelSpec } from '../../model.js';
+import type { Dtype } from '../../options.js';
+import { arrayType, gatherRows, type Backend, type OptimizerState, type Real } from '../backend.js';
+import { activate, activationBackward } from './activations.js';
+import { addBias, columnSums, gemm } from './kernels.js';
+import { lossValue, outputDelta } from './losses.js';
+import { optimizerUpdate } from './optimizers.js';
 
 /** {@link Backend} in plain TypeScript. */
 export class ReferenceBackend implements Backend {
   readonly dtype: Dtype;
-  readonly layers: readonly number[];
-  readonly ordering: Ordering;
+  readonly spec: ModelSpec;
   readonly paramCount: number;
   /** The flat parameter vector: for each layer, `W[i]` row-major then `b[i]`. */
   readonly #params: Real;
   /** The flat gradient vector (same layout); written by every backward pass. */
   readonly #grads: Real;
+  /** Optimizer state: `stateSlots × paramCount`, slot-major, parallel to the parameters. */
+  readonly #state: Real;
+  /** Completed optimizer steps. */
+  #step = 0;
   readonly #offsets: LayerOffsets[];
   readonly #Array: Float32ArrayConstructor | Float64ArrayConstructor;
   /** Cache of the last forward: `inputs[i]` and `outputs[i]` of every layer `i`. */
   #inputs: Real[] = [];
   #outputs: Real[] = [];
+  /** The last layer's `z` of the last forward (read by the cross-entropies). */
+  #logits: Real = new Float64Array(0);
+  #batch = 0;
 
   /**
-   * @param layers layer sizes (validated)
-   * @param ordering backward-loop ordering
+   * @param spec layers, activations, loss, optimizer, ordering (validated)
    * @param dtype storage type
    * @param params initial flat parameter vector (rounded to `dtype`)
    */
-  constructor(
-    layers: readonly number[],
-    ordering: Ordering,
-    dtype: Dtype,
-    params: ArrayLike<number>,
-  ) {
-    this.layers = [...layers];
-    this.ordering = ordering;
+  constructor(spec: ModelSpec, dtype: Dtype, params: ArrayLike<number>) {
+    this.spec = spec;
     this.dtype = dtype;
     this.#Array = arrayType(dtype);
-    this.#offsets = layerOffsets(layers);
+    this.#offsets = layerOffsets(spec.layers);
     this.paramCount = params.length;
     this.#params = this.#Array.from(params);
     this.#grads = new this.#Array(params.length);
+    this.#state = new this.#Array(stateSlots(spec.optimizer) * params.length);
   }
 
   #W(i: number): Real {
@@ -77,7 +81,26 @@ export class ReferenceBackend implements Backend {
     this.#params.set(flat);
   }
 
+  getOptimizerState(): OptimizerState {
+    return { state: this.#state.slice(), step: this.#step };
+  }
+
+  setOptimizerState(state: ArrayLike<number>, step: number): void {
+    this.#state.set(state);
+    this.#step = step;
+  }
+
   forward(x: Real, batch: number): Real {
+    this.#forward(x, batch);
+    return this.output(batch);
+  }
+
+  output(batch: number): Real {
+    const out = this.#outputs[this.#outputs.length - 1]!;
+    return out.slice(0, batch * this.spec.layers[this.spec.layers.length - 1]!);
+  }
+
+  #forward(x: Real, batch: number): void {
     let input: Real = this.#Array.from(x); // inputs[0] = x, rounded to the dtype
     this.#inputs = [];
     this.#outputs = [];
@@ -86,38 +109,41 @@ export class ReferenceBackend implements Backend {
       const z = new this.#Array(batch * nOut);
       gemm(false, false, batch, nOut, nIn, input, this.#W(i), z, false); // z = inputs[i]·W[i]
       addBias(z, this.#b(i), batch, nOut); //                               z += b[i]
-      sigmoid(z, batch * nOut); //                                          outputs[i] = σ(z), in place
+      if (i === this.#offsets.length - 1) this.#logits = z.slice(); //      logits, for the loss
+      activate(this.spec.activations[i]!, z, batch, nOut); //               outputs[i] = f(z), in place
       this.#inputs.push(input);
       this.#outputs.push(z);
       input = z; //                                                         inputs[i+1] = outputs[i]
     }
-    return input.slice();
+    this.#batch = batch;
   }
 
-  /** `L = ½·Σ(ŷ − y)²` (float64 sum) and `dL/dŷ = ŷ − y` from the cached output. */
+  /** The loss of the cached output and `dL/dz` of the output layer. */
   #lossAndGrad(y: Real): { loss: number; grad: Real } {
+    const { layers, loss, activations } = this.spec;
+    const cols = layers[layers.length - 1]!;
     const out = this.#outputs[this.#outputs.length - 1]!;
     const target = this.#Array.from(y); // the targets as the dtype stores them
     const grad = new this.#Array(out.length);
-    let sum = 0;
-    for (let k = 0; k < out.length; k++) {
-      const d = out[k]! - target[k]!;
-      sum += d * d;
-      grad[k] = d; // dL/dŷ = ŷ − y
-    }
-    return { loss: 0.5 * sum, grad };
+    const value = lossValue(loss, out, this.#logits, target, this.#batch, cols);
+    outputDelta(loss, activations[activations.length - 1]!, out, target, grad, this.#batch, cols);
+    return { loss: value, grad };
   }
 
   /**
-   * The backward loop, from the cache of the last forward. With a learning rate, one SGD step
-   * in this backend's ordering; with `null`, only the gradient (into `#grads`), no update.
+   * The backward loop from `grad = dL/dz` of the output layer. With a learning rate, one
+   * optimizer step in this backend's ordering; with `null`, only the gradient (into `#grads`).
    */
   #backward(grad: Real, batch: number, learningRate: number | null): void {
-    for (let i = this.#offsets.length - 1; i >= 0; i--) {
-      const { inputs: nIn, outputs: nOut } = this.#offsets[i]!;
+    const last = this.#offsets.length - 1;
+    const step = this.#step + 1;
+    for (let i = last; i >= 0; i--) {
+      const { inputs: nIn, outputs: nOut, weights, biases } = this.#offsets[i]!;
       const x = this.#inputs[i]!;
-      // through σ: pre = grad ⊙ y(1 − y), with y = outputs[i] (in place: grad becomes pre)
-      sigmoidBackward(grad, this.#outputs[i]!, batch * nOut);
+      // through f: pre = grad ⊙ f'(z) (the output layer's came fused from the loss)
+      if (i !== last) {
+        activationBackward(this.spec.activations[i]!, grad, this.#outputs[i]!, batch, nOut);
+      }
       const pre = grad;
       // through z = x·W + b: dW = xᵀ·pre, db = Σ_rows pre, dx = pre·Wᵀ
       gemm(true, false, nIn, nOut, batch, x, pre, this.#dW(i), false);
@@ -127,20 +153,23 @@ export class ReferenceBackend implements Backend {
         gemm(false, true, batch, nIn, nOut, pre, this.#W(i), dx, false);
         return dx;
       };
-      const sgd = (lr: number): void => {
-        axpy(this.#W(i), this.#dW(i), nIn * nOut, -lr); // W −= a·dW
-        axpy(this.#b(i), this.#db(i), nOut, -lr); //       b −= a·db
+      const update = (lr: number): void => {
+        const opt = this.spec.optimizer;
+        const [p, g, s] = [this.#params, this.#grads, this.#state];
+        optimizerUpdate(opt, p, g, s, weights, biases, lr, opt.weightDecay, step); // W
+        optimizerUpdate(opt, p, g, s, biases, biases + nOut, lr, 0, step); //          b (no decay)
       };
       if (learningRate === null) {
         if (i > 0) grad = propagate();
-      } else if (this.ordering === 'exact') {
+      } else if (this.spec.ordering === 'exact') {
         if (i > 0) grad = propagate(); // from W before the update: the true gradient
-        sgd(learningRate);
+        update(learningRate);
       } else {
-        sgd(learningRate);
+        update(learningRate);
         if (i > 0) grad = propagate(); // from the updated W, as the original code does
       }
     }
+    if (learningRate !== null) this.#step = step;
   }
 
   backward(y: Real, batch: number, learningRate: number): void {
@@ -148,26 +177,36 @@ export class ReferenceBackend implements Backend {
   }
 
   trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
-    this.forward(x, batch);
+    this.#forward(x, batch);
     const { loss, grad } = this.#lossAndGrad(y);
-    this.#backward(grad, batch, learningRate);
+    if (Number.isFinite(loss)) this.#backward(grad, batch, learningRate); // else: skip the update
     return loss;
   }
 
+  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
+    const { layers } = this.spec;
+    const xs = gatherRows(x, layers[0]!, rows, new Float64Array(rows.length * layers[0]!));
+    const nOut = layers[layers.length - 1]!;
+    const ys = gatherRows(y, nOut, rows, new Float64Array(rows.length * nOut));
+    return this.trainStep(xs, ys, rows.length, learningRate);
+  }
+
   gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number } {
-    this.forward(x, batch);
+    this.#forward(x, batch);
     const { loss, grad } = this.#lossAndGrad(y);
     this.#backward(grad, batch, null);
     return { grads: this.#grads.slice(), loss };
   }
 
   loss(x: Real, y: Real, batch: number): number {
-    this.forward(x, batch);
+    this.#forward(x, batch);
     return this.#lossAndGrad(y).loss;
   }
 
   clone(): ReferenceBackend {
-    return new ReferenceBackend(this.layers, this.ordering, this.dtype, this.#params);
+    const copy = new ReferenceBackend(this.spec, this.dtype, this.#params);
+    copy.setOptimizerState(this.#state, this.#step);
+    return copy;
   }
 
   dispose(): void {

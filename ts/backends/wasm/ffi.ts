@@ -12,6 +12,7 @@
  * @module
  */
 import { WasmMlpError } from '../../errors.js';
+import type { ActivationName, LossName, ModelSpec, OptimizerName } from '../../model.js';
 import type { Dtype } from '../../options.js';
 import type { Real } from '../backend.js';
 
@@ -22,8 +23,8 @@ export type NetPtr = number;
 
 /** The exports of one dtype (`{t}` = `f32` or `f64` in the ABI table), with readable names. */
 export interface DtypeExports {
-  /** `mlp_net_create_{t}(sizes: u32*, n_sizes, ordering) -> Net*`; ordering 0 exact, 1 update-first. */
-  netCreate(sizes: Ptr, nSizes: number, ordering: number): NetPtr;
+  /** `mlp_net_create_{t}(config: f64*, len) -> Net*` (the block of {@link encodeConfig}). */
+  netCreate(config: Ptr, len: number): NetPtr;
   /** `mlp_net_destroy_{t}(net)` */
   netDestroy(net: NetPtr): void;
   /** `mlp_net_param_count_{t}(net) -> u32` */
@@ -32,6 +33,14 @@ export interface DtypeExports {
   params(net: NetPtr): Ptr;
   /** `mlp_net_grads_{t}(net) -> T*` */
   grads(net: NetPtr): Ptr;
+  /** `mlp_net_state_len_{t}(net) -> u32`: optimizer state length (`slots × param_count`) */
+  stateLen(net: NetPtr): number;
+  /** `mlp_net_state_{t}(net) -> T*`: the optimizer state (stable for the net's life) */
+  state(net: NetPtr): Ptr;
+  /** `mlp_net_step_count_{t}(net) -> f64`: completed optimizer steps */
+  stepCount(net: NetPtr): number;
+  /** `mlp_net_set_step_count_{t}(net, steps: f64)` */
+  setStepCount(net: NetPtr, steps: number): void;
   /** `mlp_net_reserve_{t}(net, batch) -> u32`: 1 ok, 0 out of memory. May grow memory. */
   reserve(net: NetPtr, batch: number): number;
   /** `mlp_net_input_{t}(net) -> T*` (valid until the next reserve) */
@@ -81,6 +90,10 @@ const ABI_NAMES: Record<keyof DtypeExports, string> = {
   paramCount: 'mlp_net_param_count',
   params: 'mlp_net_params',
   grads: 'mlp_net_grads',
+  stateLen: 'mlp_net_state_len',
+  state: 'mlp_net_state',
+  stepCount: 'mlp_net_step_count',
+  setStepCount: 'mlp_net_set_step_count',
   reserve: 'mlp_net_reserve',
   input: 'mlp_net_input',
   target: 'mlp_net_target',
@@ -104,11 +117,54 @@ const UNSIGNED_RESULTS = new Set<keyof DtypeExports>([
   'paramCount',
   'params',
   'grads',
+  'stateLen',
+  'state',
   'reserve',
   'input',
   'target',
   'output',
 ]);
+
+const ACTIVATION_CODES: Record<ActivationName, number> = {
+  sigmoid: 0,
+  tanh: 1,
+  relu: 2,
+  leakyRelu: 3,
+  linear: 4,
+  softmax: 5,
+};
+const LOSS_CODES: Record<LossName, number> = {
+  'half-sse': 0,
+  mse: 1,
+  'binary-cross-entropy': 2,
+  'categorical-cross-entropy': 3,
+};
+const OPTIMIZER_CODES: Record<OptimizerName, number> = { sgd: 0, momentum: 1, adam: 2 };
+
+/**
+ * The config block `mlp_net_create_{t}` decodes (docs/ARCHITECTURE.md, `decode_config` in
+ * ffi.rs): f64 slots `[ordering, loss, optimizer, h0, h1, h2, weightDecay, n, sizes…,
+ * (activation, parameter) per weight layer]`.
+ */
+export function encodeConfig(spec: ModelSpec): Float64Array {
+  const { layers, activations, loss, optimizer: opt, ordering } = spec;
+  const hyper =
+    opt.type === 'momentum'
+      ? [opt.momentum, opt.nesterov ? 1 : 0, 0]
+      : opt.type === 'adam'
+        ? [opt.beta1, opt.beta2, opt.epsilon]
+        : [0, 0, 0];
+  return Float64Array.from([
+    ordering === 'exact' ? 0 : 1,
+    LOSS_CODES[loss],
+    OPTIMIZER_CODES[opt.type],
+    ...hyper,
+    opt.weightDecay,
+    layers.length,
+    ...layers,
+    ...activations.flatMap((a) => [ACTIVATION_CODES[a.type], a.type === 'leakyRelu' ? a.slope : 0]),
+  ]);
+}
 
 /** Every export name the ABI requires (for diagnostics and tests). */
 export function requiredExports(): string[] {

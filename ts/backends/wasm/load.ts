@@ -1,9 +1,10 @@
 /**
  * Finds, compiles and instantiates the WebAssembly core, once per source.
  *
- * - Default source: `new URL('./wasm_mlp.wasm', import.meta.url)`, i.e. the file next to the
- *   bundle (`dist/wasm_mlp.wasm` for `dist/index.js`), or `wasm_mlp_relaxed.wasm` where relaxed
- *   SIMD validates ({@link defaultWasmUrl}).
+ * - Default source (`default-source.ts`): `new URL('./wasm_mlp.wasm', import.meta.url)`, i.e.
+ *   the file next to the bundle (`dist/wasm_mlp.wasm` for `dist/index.js`), or
+ *   `wasm_mlp_relaxed.wasm` where relaxed SIMD validates; in the single-file build
+ *   (`dist/index.inline.js`) the embedded bytes of the plain build instead.
  * - Node: `file:` URLs and plain paths are read with `fs` (relative paths resolve against the
  *   current directory); `http(s):` URLs are fetched.
  * - Browsers: URLs (and strings, resolved against the document) are fetched and compiled with
@@ -17,22 +18,13 @@
  * @module
  */
 import { WasmMlpError } from '../../errors.js';
+import { nodeBuiltin } from '../../node-builtin.js';
 import type { WasmSource } from '../../options.js';
-import { relaxedSimdSupported } from './features.js';
+import { defaultWasmSources } from './default-source.js';
 import { WasmCore } from './ffi.js';
 
 const byHref = new Map<string, Promise<WasmCore>>();
 const byObject = new WeakMap<object, Promise<WasmCore>>();
-
-/**
- * The default location of the module, next to this (bundled) file: `wasm_mlp_relaxed.wasm`
- * when the engine supports relaxed SIMD (features.ts), else `wasm_mlp.wasm`.
- */
-export function defaultWasmUrl(): URL {
-  return relaxedSimdSupported()
-    ? new URL('./wasm_mlp_relaxed.wasm', import.meta.url)
-    : new URL('./wasm_mlp.wasm', import.meta.url);
-}
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -42,7 +34,7 @@ function isNode(): boolean {
 async function resolveString(source: string): Promise<URL> {
   if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) return new URL(source);
   if (isNode()) {
-    const { pathToFileURL } = await import('node:url');
+    const { pathToFileURL } = await nodeBuiltin<typeof import('node:url')>('node:url');
     return pathToFileURL(source);
   }
   const base = typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href;
@@ -80,7 +72,7 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
 
 async function compileUrl(url: URL): Promise<WebAssembly.Module> {
   if (url.protocol === 'file:' && isNode()) {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
     return WebAssembly.compile(await readFile(url));
   }
   return compileResponse(await fetch(url));
@@ -123,17 +115,27 @@ function cached<K>(
 }
 
 /**
- * Loads the core from `source` (default: {@link defaultWasmUrl}), sharing one instance per
- * source. Rejects with {@link WasmMlpError} if the module cannot be read or lacks the ABI.
+ * Loads the core from `source`, sharing one instance per source; without a source, from the
+ * first of {@link defaultWasmSources} that loads (relaxed build, else plain). Rejects with
+ * {@link WasmMlpError} if the module cannot be read or lacks the ABI.
  */
-export function loadWasm(source?: WasmSource): Promise<WasmCore> {
-  if (source === undefined || typeof source === 'string' || source instanceof URL) {
-    const urlPromise =
-      source === undefined
-        ? Promise.resolve(defaultWasmUrl())
-        : typeof source === 'string'
-          ? resolveString(source)
-          : Promise.resolve(source);
+export async function loadWasm(source?: WasmSource): Promise<WasmCore> {
+  if (source !== undefined) return loadSource(source);
+  const candidates = defaultWasmSources();
+  for (const [i, candidate] of candidates.entries()) {
+    try {
+      return await loadSource(candidate);
+    } catch (error) {
+      // The last candidate is the plain build every install has: its error is the one to report.
+      if (i === candidates.length - 1) throw error;
+    }
+  }
+  throw new WasmMlpError('no default WebAssembly source');
+}
+
+function loadSource(source: WasmSource): Promise<WasmCore> {
+  if (typeof source === 'string' || source instanceof URL) {
+    const urlPromise = typeof source === 'string' ? resolveString(source) : Promise.resolve(source);
     return urlPromise.then((url) =>
       cached(byHref, url.href, () => instantiate(() => compileUrl(url), url.href)),
     );

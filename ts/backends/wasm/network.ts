@@ -4,9 +4,10 @@
  * @module
  */
 import { WasmMlpError } from '../../errors.js';
-import type { Dtype, Ordering } from '../../options.js';
-import type { Backend, Real } from '../backend.js';
-import type { DtypeExports, NetPtr, WasmCore } from './ffi.js';
+import type { ModelSpec } from '../../model.js';
+import type { Dtype } from '../../options.js';
+import { gatherRows, type Backend, type OptimizerState, type Real } from '../backend.js';
+import { encodeConfig, type DtypeExports, type NetPtr, type WasmCore } from './ffi.js';
 
 /** What the safety net needs to free a network nobody disposed. */
 interface Held {
@@ -23,8 +24,7 @@ const finalizer =
 /** {@link Backend} backed by the Rust core. */
 export class WasmBackend implements Backend {
   readonly dtype: Dtype;
-  readonly layers: readonly number[];
-  readonly ordering: Ordering;
+  readonly spec: ModelSpec;
   readonly paramCount: number;
   /** The shared core (instance + memory). */
   readonly core: WasmCore;
@@ -40,25 +40,18 @@ export class WasmBackend implements Backend {
    * Creates the Rust network and copies `params` into it.
    * @throws WasmMlpError if the core cannot allocate the network
    */
-  constructor(
-    core: WasmCore,
-    layers: readonly number[],
-    ordering: Ordering,
-    dtype: Dtype,
-    params: ArrayLike<number>,
-  ) {
+  constructor(core: WasmCore, spec: ModelSpec, dtype: Dtype, params: ArrayLike<number>) {
     this.core = core;
-    this.layers = [...layers];
-    this.ordering = ordering;
+    this.spec = spec;
     this.dtype = dtype;
     this.#api = core.exports(dtype);
-    const sizesBytes = 4 * layers.length;
-    const sizes = core.alloc(sizesBytes, 4);
+    const layers = spec.layers;
+    const block = encodeConfig(spec);
+    const config = core.allocArray('f64', block);
     try {
-      core.writeU32(sizes, layers);
-      this.#net = this.#api.netCreate(sizes, layers.length, ordering === 'exact' ? 0 : 1);
+      this.#net = this.#api.netCreate(config, block.length);
     } finally {
-      core.free(sizes, sizesBytes, 4);
+      core.freeArray('f64', config, block.length);
     }
     if (this.#net === 0) {
       throw new WasmMlpError(`out of WebAssembly memory creating a network of layers [${layers}]`);
@@ -107,11 +100,26 @@ export class WasmBackend implements Backend {
     this.core.write(this.dtype, this.#api.params(this.#net), flat);
   }
 
+  getOptimizerState(): OptimizerState {
+    const len = this.#api.stateLen(this.#net);
+    const state = this.core.read(this.dtype, this.#api.state(this.#net), len);
+    return { state, step: this.#api.stepCount(this.#net) };
+  }
+
+  setOptimizerState(state: ArrayLike<number>, step: number): void {
+    this.core.write(this.dtype, this.#api.state(this.#net), state);
+    this.#api.setStepCount(this.#net, step);
+  }
+
   forward(x: Real, batch: number): Real {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#api.forward(this.#net, batch);
-    const nOut = this.layers[this.layers.length - 1]!;
+    return this.output(batch);
+  }
+
+  output(batch: number): Real {
+    const nOut = this.spec.layers[this.spec.layers.length - 1]!;
     return this.core.read(this.dtype, this.#api.output(this.#net), batch * nOut);
   }
 
@@ -125,6 +133,18 @@ export class WasmBackend implements Backend {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
+    return this.#api.trainStep(this.#net, batch, learningRate);
+  }
+
+  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
+    const { layers } = this.spec;
+    const batch = rows.length;
+    this.#reserve(batch);
+    // Gather the rows straight into the core's batch buffers: no intermediate copy.
+    const size = this.dtype === 'f64' ? 8 : 4;
+    const heap = this.core.heap(this.dtype);
+    gatherRows(x, layers[0]!, rows, heap, this.#inputPtr / size);
+    gatherRows(y, layers[layers.length - 1]!, rows, heap, this.#targetPtr / size);
     return this.#api.trainStep(this.#net, batch, learningRate);
   }
 
@@ -145,7 +165,10 @@ export class WasmBackend implements Backend {
   }
 
   clone(): WasmBackend {
-    return new WasmBackend(this.core, this.layers, this.ordering, this.dtype, this.getParams());
+    const copy = new WasmBackend(this.core, this.spec, this.dtype, this.getParams());
+    const { state, step } = this.getOptimizerState();
+    copy.setOptimizerState(state, step);
+    return copy;
   }
 
   dispose(): void {

@@ -1,5 +1,147 @@
 //! Layer activations: the forward map and its local derivative, side by side.
+//!
+//! Every local derivative is written in terms of the layer's *output* `y` (the only thing the
+//! forward pass caches): `σ' = y(1 − y)`, `tanh' = 1 − y²`, `relu' = [y > 0]`, … so the
+//! backward pass never needs the pre-activation `z`.
 
+pub mod leaky_relu;
 pub mod sigmoid;
+pub mod softmax;
+pub mod tanh;
 
 pub use sigmoid::Sigmoid;
+
+use crate::simd::SimdReal;
+
+/// The activation of one layer. Codes (the FFI config block, `docs/ARCHITECTURE.md`) in brackets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// `σ(z) = 1/(1 + e^(−z))` [0]
+    Sigmoid,
+    /// `tanh(z)` [1]
+    Tanh,
+    /// `max(z, 0)` [2]
+    Relu,
+    /// `z` if `z > 0`, else `slope·z`; `slope ≥ 0` [3, param = slope]
+    LeakyRelu {
+        /// The negative-side slope.
+        slope: f64,
+    },
+    /// `z` [4]
+    Linear,
+    /// Row-wise `e^(z_k) / Σ_j e^(z_j)`; output layer only [5]
+    Softmax,
+}
+
+impl Activation {
+    /// The activation for an FFI code and its parameter; `None` for an unknown code or a
+    /// leaky slope that is negative or not finite (`y > 0 ⇔ z > 0` needs `slope ≥ 0`).
+    pub fn from_code(code: u32, param: f64) -> Option<Self> {
+        Some(match code {
+            0 => Activation::Sigmoid,
+            1 => Activation::Tanh,
+            2 => Activation::Relu,
+            3 if param.is_finite() && param >= 0.0 => Activation::LeakyRelu { slope: param },
+            4 => Activation::Linear,
+            5 => Activation::Softmax,
+            _ => return None,
+        })
+    }
+
+    /// Forward, in place: `z ← f(z)` for a row-major block of rows of width `cols`.
+    pub fn forward<T: SimdReal>(self, z: &mut [T], cols: usize) {
+        match self {
+            Activation::Sigmoid => sigmoid::Sigmoid::forward(z),
+            Activation::Tanh => tanh::forward(z),
+            Activation::Relu => leaky_relu::forward(z, T::ZERO),
+            Activation::LeakyRelu { slope } => leaky_relu::forward(z, T::from_f64(slope)),
+            Activation::Linear => {} // y = z
+            Activation::Softmax => softmax::forward(z, cols),
+        }
+    }
+
+    /// Backward, in place: `grad ← dL/dz` from `grad = dL/dy` and the cached output `y`.
+    pub fn backward<T: SimdReal>(self, grad: &mut [T], y: &[T], cols: usize) {
+        match self {
+            Activation::Sigmoid => sigmoid::Sigmoid::backward(grad, y),
+            Activation::Tanh => tanh::backward(grad, y),
+            Activation::Relu => leaky_relu::backward(grad, y, T::ZERO),
+            Activation::LeakyRelu { slope } => leaky_relu::backward(grad, y, T::from_f64(slope)),
+            Activation::Linear => {} // dy/dz = 1
+            Activation::Softmax => softmax::backward(grad, y, cols),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::Rng;
+
+    const ALL: [Activation; 6] = [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::LeakyRelu { slope: 0.1 },
+        Activation::Linear,
+        Activation::Softmax,
+    ];
+
+    /// `Σ g ⊙ f(z)` (a scalar function of `z`) for the finite differences below.
+    fn dot_forward(act: Activation, z: &[f64], g: &[f64], cols: usize) -> f64 {
+        let mut y = z.to_vec();
+        act.forward(&mut y, cols);
+        y.iter().zip(g).map(|(a, b)| a * b).sum()
+    }
+
+    #[test]
+    fn local_derivatives_match_central_differences() {
+        let mut rng = Rng::new(3);
+        let h = 1e-6;
+        for act in ALL {
+            for cols in [1, 3, 5] {
+                let rows = 4;
+                // Keep z away from relu's kink at 0, where the derivative is one-sided.
+                let z: Vec<f64> = (0..rows * cols)
+                    .map(|_| {
+                        let v = 2.0 * rng.uniform();
+                        if v.abs() < 0.05 {
+                            0.3
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                let g: Vec<f64> = rng.vec(rows * cols);
+                let mut y = z.clone();
+                act.forward(&mut y, cols);
+                let mut dz = g.clone();
+                act.backward(&mut dz, &y, cols);
+                for i in 0..z.len() {
+                    let (mut up, mut down) = (z.clone(), z.clone());
+                    up[i] += h;
+                    down[i] -= h;
+                    let fd = (dot_forward(act, &up, &g, cols) - dot_forward(act, &down, &g, cols))
+                        / (2.0 * h);
+                    assert!(
+                        (fd - dz[i]).abs() <= 1e-8 * (1.0 + fd.abs()),
+                        "{act:?} cols {cols} element {i}: analytic {} vs fd {fd}",
+                        dz[i]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn codes_round_trip_and_reject_invalid() {
+        assert_eq!(
+            Activation::from_code(3, 0.2),
+            Some(Activation::LeakyRelu { slope: 0.2 })
+        );
+        assert_eq!(Activation::from_code(3, -0.1), None);
+        assert_eq!(Activation::from_code(3, f64::NAN), None);
+        assert_eq!(Activation::from_code(6, 0.0), None);
+        assert_eq!(Activation::from_code(5, 0.0), Some(Activation::Softmax));
+    }
+}

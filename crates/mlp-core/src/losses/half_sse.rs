@@ -29,6 +29,15 @@ pub fn backward<T: Real>(prediction: &[T], target: &[T], grad: &mut [T]) {
     }
 }
 
+/// `grad = (ŷ − y)·scale`: the shared form of the mean losses' (and fused) derivatives.
+pub fn scaled_backward<T: Real>(prediction: &[T], target: &[T], grad: &mut [T], scale: f64) {
+    backward(prediction, target, grad);
+    let scale = T::from_f64(scale);
+    for g in grad {
+        *g *= scale;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

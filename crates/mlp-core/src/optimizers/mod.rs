@@ -1,5 +1,152 @@
 //! Optimizers: in-place updates of the flat parameter vector from the flat gradient.
+//!
+//! State lives in one flat vector of `slots() × P` values (`P` = parameter count), slot-major
+//! and parallel to the parameters: slot `s` of parameter `i` is `state[s·P + i]`. Momentum has
+//! one slot (the velocity `v`), Adam two (`m`, then `v`), SGD none. The step counter `t`
+//! (Adam's bias correction) counts completed steps and is part of the state.
+//!
+//! Optional L2 weight decay `λ` (coupled, as in `torch.optim`'s `weight_decay`): the update
+//! uses `g + λ·w` for weights; biases are not decayed. Losses reported elsewhere exclude it.
 
+pub mod adam;
+pub mod momentum;
 pub mod sgd;
 
 pub use sgd::Sgd;
+
+use crate::real::Real;
+use crate::simd::SimdReal;
+
+/// The update rule. Codes (the FFI config block) in brackets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rule {
+    /// `w ← w − a·g` [0]
+    Sgd,
+    /// Heavy ball: `v ← μv + g`, `w ← w − a·v`; Nesterov: `w ← w − a·(g + μv)` [1]
+    Momentum {
+        /// `μ` in [0, 1).
+        momentum: f64,
+        /// Use the Nesterov look-ahead form.
+        nesterov: bool,
+    },
+    /// Adam (Kingma & Ba 2015) with bias correction [2]
+    Adam {
+        /// `β₁` in [0, 1).
+        beta1: f64,
+        /// `β₂` in [0, 1).
+        beta2: f64,
+        /// `ε > 0`, added to `√v̂`.
+        epsilon: f64,
+    },
+}
+
+/// An update rule plus its L2 weight decay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Optimizer {
+    /// The update rule.
+    pub rule: Rule,
+    /// `λ ≥ 0`: weights are updated with `g + λ·w`.
+    pub weight_decay: f64,
+}
+
+impl Default for Optimizer {
+    fn default() -> Self {
+        Optimizer {
+            rule: Rule::Sgd,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+/// The per-step scalars of one update, computed once per step (in `f64`, then rounded to `T`).
+#[derive(Clone, Copy, Debug)]
+pub struct Step<T> {
+    /// Learning rate `a`.
+    pub lr: T,
+    /// Weight decay `λ` for the current slice (0 for biases).
+    pub decay: T,
+    /// Adam's bias corrections `1/(1 − β₁ᵗ)`, `1/(1 − β₂ᵗ)` for this step's `t`.
+    pub correction1: T,
+    /// See `correction1`.
+    pub correction2: T,
+}
+
+impl Optimizer {
+    /// From the FFI codes: `rule` and hyperparameters `h = [h0, h1, h2]`, `weight_decay`.
+    /// Momentum: `h0 = μ`, `h1 = nesterov (0/1)`. Adam: `h0 = β₁`, `h1 = β₂`, `h2 = ε`.
+    /// `None` for an unknown code or an out-of-range hyperparameter.
+    pub fn from_code(rule: u32, h: [f64; 3], weight_decay: f64) -> Option<Self> {
+        let unit = |v: f64| (0.0..1.0).contains(&v);
+        let rule = match rule {
+            0 => Rule::Sgd,
+            1 if unit(h[0]) && (h[1] == 0.0 || h[1] == 1.0) => Rule::Momentum {
+                momentum: h[0],
+                nesterov: h[1] == 1.0,
+            },
+            2 if unit(h[0]) && unit(h[1]) && h[2] > 0.0 && h[2].is_finite() => Rule::Adam {
+                beta1: h[0],
+                beta2: h[1],
+                epsilon: h[2],
+            },
+            _ => return None,
+        };
+        (weight_decay >= 0.0 && weight_decay.is_finite())
+            .then_some(Optimizer { rule, weight_decay })
+    }
+
+    /// State slots per parameter.
+    pub fn slots(&self) -> usize {
+        match self.rule {
+            Rule::Sgd => 0,
+            Rule::Momentum { .. } => 1,
+            Rule::Adam { .. } => 2,
+        }
+    }
+
+    /// The scalars of step number `t` (1-based) at learning rate `lr`, for weights.
+    pub fn step_scalars<T: Real>(&self, lr: T, t: u64) -> Step<T> {
+        let (c1, c2) = match self.rule {
+            Rule::Adam { beta1, beta2, .. } => {
+                let t = t.min(i32::MAX as u64) as i32;
+                (1.0 / (1.0 - beta1.powi(t)), 1.0 / (1.0 - beta2.powi(t)))
+            }
+            _ => (1.0, 1.0),
+        };
+        Step {
+            lr,
+            decay: T::from_f64(self.weight_decay),
+            correction1: T::from_f64(c1),
+            correction2: T::from_f64(c2),
+        }
+    }
+
+    /// One update of `w` from `g`, with this slice's state `s0`, `s1` (each `w.len()` long, or
+    /// empty when the rule has fewer slots).
+    pub fn update<T: SimdReal>(
+        &self,
+        step: &Step<T>,
+        w: &mut [T],
+        g: &[T],
+        s0: &mut [T],
+        s1: &mut [T],
+    ) {
+        match self.rule {
+            Rule::Sgd => Sgd { lr: step.lr }.step_decayed(w, g, step.decay),
+            Rule::Momentum { momentum, nesterov } => {
+                momentum::update(step, T::from_f64(momentum), nesterov, w, g, s0)
+            }
+            Rule::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => adam::update(
+                step,
+                [T::from_f64(beta1), T::from_f64(beta2), T::from_f64(epsilon)],
+                w,
+                g,
+                s0,
+                s1,
+            ),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Adam: `m ← β₁m + (1−β₁)g̃`, `v ← β₂v + (1−β₂)g̃²`,
+//! `w ← w − a·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)`, with `g̃ = g + λw`.
+
+use super::Step;
+use crate::real::Real;
+
+/// One Adam update of `w` with moments `m`, `v`; `[β₁, β₂, ε]` in `hyper`.
+pub fn update<T: Real>(
+    step: &Step<T>,
+    hyper: [T; 3],
+    w: &mut [T],
+    g: &[T],
+    m: &mut [T],
+    v: &mut [T],
+) {
+    let [b1, b2, eps] = hyper;
+    assert!(
+        w.len() == g.len() && m.len() == w.len() && v.len() == w.len(),
+        "adam: length mismatch"
+    );
+    for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
+        let g = g + step.decay * *w;
+        *m = b1 * *m + (T::ONE - b1) * g;
+        *v = b2 * *v + (T::ONE - b2) * (g * g);
+        let m_hat = *m * step.correction1;
+        let v_hat = *v * step.correction2;
+        *w += -step.lr * (m_hat / (v_hat.sqrt() + eps));
+    }
+}

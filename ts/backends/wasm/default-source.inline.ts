@@ -1,0 +1,13 @@
+/**
+ * The default source of the single-file build (`dist/index.inline.js`): the module's bytes,
+ * embedded in the bundle as base64 by esbuild's `binary` loader and decoded once at import.
+ * Replaces `default-source.ts` at bundle time (see scripts/build.mjs).
+ * @module
+ */
+import bytes from 'wasm-mlp:embedded-core';
+import type { WasmSource } from '../../options.js';
+
+/** The embedded plain SIMD128 build (the relaxed one is not embedded: one core, half the size). */
+export function defaultWasmSources(): WasmSource[] {
+  return [bytes];
+}

@@ -1,0 +1,488 @@
+/**
+ * `Network.fit()`: mini-batch training over epochs with shuffling, validation, early stopping,
+ * callbacks and cancellation, yielding to the event loop between batches.
+ *
+ * Each mini-batch is one backend call (`trainRows`): on the wasm backend the batch's rows are
+ * gathered straight from the data set into the core's input buffer, then one FFI call does
+ * forward, loss, backward and the update.
+ *
+ * Shuffling (documented so runs are reproducible): the order of epoch `e` (counted over the
+ * network's whole life, so consecutive `fit` calls differ) is a Fisher–Yates shuffle of the
+ * training rows driven by mulberry32 with state `seedState(seed) XOR imul(e + 1, 0x9E3779B1)`:
+ * for `i` from `n − 1` down to 1, swap `i` with `j = floor(u · (i + 1) / 2^32)`.
+ * @module
+ */
+import type { Backend } from './backends/backend.js';
+import { DivergenceError, OptionError, describe } from './errors.js';
+import { mulberry32, seedState } from './init.js';
+import type { Matrix } from './inputs.js';
+import { countCorrect } from './metrics.js';
+import type { Reduction } from './model.js';
+import { YieldBudget } from './yield.js';
+
+/** What `onBatchEnd` receives. */
+export interface BatchLog {
+  /** 0-based epoch of this `fit` call. */
+  epoch: number;
+  /** 0-based batch within the epoch. */
+  batch: number;
+  /** Rows in this batch (the last batch of an epoch may be smaller). */
+  size: number;
+  /** The batch's loss before its update, with the loss's own reduction over the batch. */
+  loss: number;
+  /** Accuracy on this batch, before its update (see `metrics.ts`). */
+  accuracy: number;
+}
+
+/** What `onEpochEnd` receives; also one entry of each {@link History} array. */
+export interface EpochLog {
+  /** 0-based epoch of this `fit` call. */
+  epoch: number;
+  /**
+   * Training loss of the epoch: the loss's reduction over all training rows, each batch
+   * measured before its own update (`'half-sse'`: sum of batch losses; mean losses: the
+   * row-weighted mean of batch losses).
+   */
+  loss: number;
+  /** Training accuracy of the epoch, each batch measured before its own update. */
+  accuracy: number;
+  /** Loss on the validation rows after the epoch (absent without validation). */
+  valLoss?: number;
+  /** Accuracy on the validation rows after the epoch (absent without validation). */
+  valAccuracy?: number;
+}
+
+/** Early stopping: stop when the monitored loss has not improved for `patience` epochs. */
+export interface EarlyStoppingOptions {
+  /** `'valLoss'` (the default when there is validation data) or `'loss'`. */
+  monitor?: 'loss' | 'valLoss';
+  /**
+   * Stop after this many consecutive epochs without improvement, as in Keras (0 and 1 both
+   * stop at the first epoch that does not improve). Default 0.
+   */
+  patience?: number;
+  /** An epoch improves only if it lowers the best value by more than this. Default 0. */
+  minDelta?: number;
+  /** At the end, put back the parameters of the best epoch (not the optimizer state). Default false. */
+  restoreBestWeights?: boolean;
+}
+
+/** Options of {@link Network.fit}. */
+export interface FitOptions<X = unknown, Y = unknown> {
+  /** Passes over the training rows. Default 1. */
+  epochs?: number;
+  /**
+   * Rows per mini-batch, an integer ≥ 1 and ≤ the training rows (a larger value is an error,
+   * not silently clamped); the last batch of an epoch may be smaller. Default min(32, rows).
+   */
+  batchSize?: number;
+  /** Shuffle the training rows every epoch (seeded by the network's seed). Default true. */
+  shuffle?: boolean;
+  /** Hold out the LAST fraction of the rows (before any shuffling), in (0, 1), for validation. */
+  validationSplit?: number;
+  /** Separate validation rows (instead of `validationSplit`). */
+  validationData?: { x: X; y: Y } | readonly [X, Y];
+  /** `true` for the defaults, or options. Off by default. */
+  earlyStopping?: boolean | EarlyStoppingOptions;
+  /** Called after every epoch (awaited if it returns a promise). */
+  onEpochEnd?: (log: EpochLog) => void | Promise<void>;
+  /** Called after every batch (awaited if it returns a promise). */
+  onBatchEnd?: (log: BatchLog) => void | Promise<void>;
+  /** Cancels training: `fit` rejects with `signal.reason` (an `AbortError` by default). */
+  signal?: AbortSignal;
+  /** Longest stretch, in ms, between two yields to the event loop. Default 8. */
+  yieldEveryMs?: number;
+}
+
+/** What {@link Network.fit} resolves to: one entry per completed epoch. */
+export interface History {
+  /** Completed epochs. */
+  epochs: number;
+  loss: number[];
+  accuracy: number[];
+  /** Empty without validation. */
+  valLoss: number[];
+  /** Empty without validation. */
+  valAccuracy: number[];
+  /** True when early stopping ended training before `epochs`. */
+  stoppedEarly: boolean;
+  /** 0-based epoch with the best monitored loss (null without early stopping). */
+  bestEpoch: number | null;
+}
+
+/** Validated fit options (the data already split). */
+interface Plan {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  early: Required<EarlyStoppingOptions> | null;
+  onEpochEnd: FitOptions['onEpochEnd'];
+  onBatchEnd: FitOptions['onBatchEnd'];
+  signal: AbortSignal | undefined;
+  yieldEveryMs: number;
+}
+
+/** What fit needs from the network. */
+export interface FitContext {
+  readonly backend: Backend;
+  readonly reduction: Reduction;
+  readonly seed: number;
+  /** Epochs completed by earlier `fit` calls (for the shuffle seed). */
+  readonly epochOffset: number;
+  /** Called once per completed epoch. */
+  epochCompleted(): void;
+  /** Called after each applied batch (before `onBatchEnd`). */
+  batchCompleted?(): void;
+  /** The current learning rate (read every batch, so `onEpochEnd` may change it). */
+  learningRate(): number;
+  /** Throws if the network was disposed. */
+  live(): void;
+  /** Validates `validationData` like `x`/`y` of `evaluate`. */
+  matrices(x: unknown, y: unknown): { X: Matrix; Y: Matrix };
+}
+
+const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'earlyStopping',
+  'onEpochEnd',
+  'onBatchEnd',
+  'signal',
+  'yieldEveryMs',
+];
+const EARLY_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
+
+/** Default values of the fit options. */
+export const FIT_DEFAULTS = Object.freeze({
+  epochs: 1,
+  batchSize: 32,
+  shuffle: true,
+  yieldEveryMs: 8,
+  patience: 0,
+  minDelta: 0,
+});
+
+function integer(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new OptionError(`${name} must be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function rejectUnknown(name: string, obj: object, known: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) {
+      throw new OptionError(`${name}: unknown option '${key}'; known options: ${known.join(', ')}`);
+    }
+  }
+}
+
+/** Rows `[from, to)` of a matrix, as a view (no copy). */
+function rowsOf(m: Matrix, cols: number, from: number, to: number): Matrix {
+  return { data: m.data.subarray(from * cols, to * cols), batch: to - from };
+}
+
+/** Validates the options, splits off the validation rows. Throws {@link OptionError}. */
+export function planFit(
+  ctx: FitContext,
+  X: Matrix,
+  Y: Matrix,
+  options: FitOptions,
+): { plan: Plan; train: { X: Matrix; Y: Matrix }; val: { X: Matrix; Y: Matrix } | null } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new OptionError(`fit options must be an object, got ${describe(options)}`);
+  }
+  rejectUnknown('fit', options, FIT_KEYS);
+  const { layers } = ctx.backend.spec;
+  const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
+  const epochs = integer('epochs', options.epochs ?? FIT_DEFAULTS.epochs, 1);
+  const shuffle = options.shuffle ?? FIT_DEFAULTS.shuffle;
+  if (typeof shuffle !== 'boolean') {
+    throw new OptionError(`shuffle must be a boolean, got ${describe(shuffle)}`);
+  }
+  const yieldEveryMs = options.yieldEveryMs ?? FIT_DEFAULTS.yieldEveryMs;
+  if (typeof yieldEveryMs !== 'number' || !(yieldEveryMs >= 0)) {
+    throw new OptionError(`yieldEveryMs must be a number >= 0, got ${describe(yieldEveryMs)}`);
+  }
+  for (const cb of ['onEpochEnd', 'onBatchEnd'] as const) {
+    if (options[cb] !== undefined && typeof options[cb] !== 'function') {
+      throw new OptionError(`${cb} must be a function, got ${describe(options[cb])}`);
+    }
+  }
+  const signal = options.signal;
+  if (
+    signal !== undefined &&
+    !(typeof signal === 'object' && signal !== null && 'aborted' in signal)
+  ) {
+    throw new OptionError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+
+  // Validation rows: the last fraction (validationSplit), or separate data.
+  let train = { X, Y };
+  let val: { X: Matrix; Y: Matrix } | null = null;
+  const split = options.validationSplit;
+  if (split !== undefined && options.validationData !== undefined) {
+    throw new OptionError('pass either validationSplit or validationData, not both');
+  }
+  if (split !== undefined) {
+    if (typeof split !== 'number' || !(split > 0 && split < 1)) {
+      throw new OptionError(
+        `validationSplit must be a number in (0, 1) (the fraction of rows held out), got ${describe(split)}`,
+      );
+    }
+    const at = Math.floor(X.batch * (1 - split)); // Keras: the first ⌊n·(1 − s)⌋ rows train
+    if (at < 1 || at >= X.batch) {
+      throw new OptionError(
+        `validationSplit ${split} of ${X.batch} rows leaves ${at} training and ${X.batch - at} ` +
+          'validation rows; each needs at least 1',
+      );
+    }
+    train = { X: rowsOf(X, nIn, 0, at), Y: rowsOf(Y, nOut, 0, at) };
+    val = { X: rowsOf(X, nIn, at, X.batch), Y: rowsOf(Y, nOut, at, Y.batch) };
+  } else if (options.validationData !== undefined) {
+    const vd: unknown = options.validationData;
+    const pair = Array.isArray(vd)
+      ? vd
+      : typeof vd === 'object' && vd !== null && 'x' in vd && 'y' in vd
+        ? [(vd as { x: unknown }).x, (vd as { y: unknown }).y]
+        : null;
+    if (pair === null || pair.length !== 2) {
+      throw new OptionError(
+        `validationData must be { x, y } or [x, y], got ${describe(options.validationData)}`,
+      );
+    }
+    val = ctx.matrices(pair[0], pair[1]);
+  }
+
+  const n = train.X.batch;
+  const batchSize = integer(
+    'batchSize',
+    options.batchSize ?? Math.min(FIT_DEFAULTS.batchSize, n),
+    1,
+  );
+  if (batchSize > n) {
+    throw new OptionError(
+      `batchSize must be at most the number of training rows (${n}${val && split !== undefined ? ` after validationSplit ${split}` : ''}), got ${batchSize}`,
+    );
+  }
+
+  let early: Required<EarlyStoppingOptions> | null = null;
+  const es = options.earlyStopping;
+  if (es !== undefined && es !== false) {
+    const o: EarlyStoppingOptions = es === true ? {} : es;
+    if (typeof o !== 'object' || o === null) {
+      throw new OptionError(`earlyStopping must be a boolean or an object, got ${describe(es)}`);
+    }
+    rejectUnknown('earlyStopping', o, EARLY_KEYS);
+    const monitor = o.monitor ?? (val ? 'valLoss' : 'loss');
+    if (monitor !== 'loss' && monitor !== 'valLoss') {
+      throw new OptionError(
+        `earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(monitor)}`,
+      );
+    }
+    if (monitor === 'valLoss' && !val) {
+      throw new OptionError(
+        "earlyStopping.monitor 'valLoss' needs validationSplit or validationData",
+      );
+    }
+    const minDelta = o.minDelta ?? FIT_DEFAULTS.minDelta;
+    if (typeof minDelta !== 'number' || !(minDelta >= 0) || !Number.isFinite(minDelta)) {
+      throw new OptionError(
+        `earlyStopping.minDelta must be a number >= 0, got ${describe(minDelta)}`,
+      );
+    }
+    const restore = o.restoreBestWeights ?? false;
+    if (typeof restore !== 'boolean') {
+      throw new OptionError(
+        `earlyStopping.restoreBestWeights must be a boolean, got ${describe(restore)}`,
+      );
+    }
+    early = {
+      monitor,
+      patience: integer('earlyStopping.patience', o.patience ?? FIT_DEFAULTS.patience, 0),
+      minDelta,
+      restoreBestWeights: restore,
+    };
+  }
+  const plan: Plan = {
+    epochs,
+    batchSize,
+    shuffle,
+    early,
+    onEpochEnd: options.onEpochEnd,
+    onBatchEnd: options.onBatchEnd,
+    signal,
+    yieldEveryMs,
+  };
+  return { plan, train, val };
+}
+
+/** The row order of one epoch (see the module doc). */
+function epochOrder(order: Uint32Array, shuffle: boolean, seed: number, epoch: number): void {
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  if (!shuffle) return;
+  const next = mulberry32((seedState(seed) ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor((next() * (i + 1)) / 0x1_0000_0000);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+}
+
+/** Combines per-chunk losses by the reduction: sums add, means weight by rows. */
+class LossTotal {
+  #sum = 0;
+  #rows = 0;
+  constructor(readonly reduction: Reduction) {}
+  add(loss: number, rows: number): void {
+    this.#sum += this.reduction === 'sum' ? loss : loss * rows;
+    this.#rows += rows;
+  }
+  get value(): number {
+    return this.reduction === 'sum' ? this.#sum : this.#sum / this.#rows;
+  }
+}
+
+/** Rows per chunk when evaluating many rows (bounds the batch buffers' size). */
+export const EVAL_CHUNK = 1024;
+
+/**
+ * Loss and accuracy of `X`, `Y` in chunks of {@link EVAL_CHUNK} rows, yielding (the generator's
+ * `yield`) after each chunk so async callers can give the event loop a turn.
+ */
+export function* evaluation(
+  backend: Backend,
+  reduction: Reduction,
+  X: Matrix,
+  Y: Matrix,
+): Generator<void, { loss: number; accuracy: number }> {
+  const { layers } = backend.spec;
+  const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
+  const total = new LossTotal(reduction);
+  let correct = 0;
+  for (let from = 0; from < X.batch; from += EVAL_CHUNK) {
+    const to = Math.min(X.batch, from + EVAL_CHUNK);
+    const x = rowsOf(X, nIn, from, to);
+    const y = rowsOf(Y, nOut, from, to);
+    total.add(backend.loss(x.data, y.data, x.batch), x.batch);
+    correct += countCorrect(backend.output(x.batch), y.data, x.batch, nOut);
+    yield;
+  }
+  return { loss: total.value, accuracy: correct / X.batch };
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('fit() was aborted', 'AbortError');
+}
+
+/** Runs the training loop of a validated plan. */
+export async function runFit(
+  ctx: FitContext,
+  plan: Plan,
+  train: { X: Matrix; Y: Matrix },
+  val: { X: Matrix; Y: Matrix } | null,
+): Promise<History> {
+  const { backend, reduction } = ctx;
+  const { layers } = backend.spec;
+  const nOut = layers[layers.length - 1]!;
+  const history: History = {
+    epochs: 0,
+    loss: [],
+    accuracy: [],
+    valLoss: [],
+    valAccuracy: [],
+    stoppedEarly: false,
+    bestEpoch: null,
+  };
+  const budget = new YieldBudget(plan.yieldEveryMs);
+  const checkpoint = async (): Promise<void> => {
+    await budget.maybeYield();
+    ctx.live();
+    if (plan.signal?.aborted) throw abortReason(plan.signal);
+  };
+  const n = train.X.batch;
+  const order = new Uint32Array(n);
+  let best = Infinity;
+  let wait = 0;
+  let bestParams: ArrayLike<number> | null = null;
+
+  await checkpoint();
+  for (let epoch = 0; epoch < plan.epochs; epoch++) {
+    epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
+    const total = new LossTotal(reduction);
+    let correct = 0;
+    for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
+      const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
+      const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
+      if (!Number.isFinite(loss)) {
+        throw new DivergenceError(
+          `the training loss became ${loss} at epoch ${epoch}, batch ${batch} (0-based); ` +
+            'that step was not applied: parameters and optimizer state are those after the ' +
+            'last batch with a finite loss. Try a smaller learningRate.',
+          epoch,
+          batch,
+          loss,
+        );
+      }
+      ctx.batchCompleted?.();
+      const right = countCorrect(
+        backend.output(rows.length),
+        train.Y.data,
+        rows.length,
+        nOut,
+        rows,
+      );
+      total.add(loss, rows.length);
+      correct += right;
+      await plan.onBatchEnd?.({
+        epoch,
+        batch,
+        size: rows.length,
+        loss,
+        accuracy: right / rows.length,
+      });
+      await checkpoint();
+    }
+
+    const log: EpochLog = { epoch, loss: total.value, accuracy: correct / n };
+    if (val) {
+      const run = evaluation(backend, reduction, val.X, val.Y);
+      let step = run.next();
+      while (!step.done) {
+        await checkpoint();
+        step = run.next();
+      }
+      log.valLoss = step.value.loss;
+      log.valAccuracy = step.value.accuracy;
+    }
+    history.epochs++;
+    ctx.epochCompleted();
+    history.loss.push(log.loss);
+    history.accuracy.push(log.accuracy);
+    if (val) {
+      history.valLoss.push(log.valLoss!);
+      history.valAccuracy.push(log.valAccuracy!);
+    }
+    await plan.onEpochEnd?.(log);
+
+    if (plan.early) {
+      const value = plan.early.monitor === 'valLoss' ? log.valLoss! : log.loss;
+      if (value < best - plan.early.minDelta) {
+        best = value;
+        wait = 0;
+        history.bestEpoch = epoch;
+        if (plan.early.restoreBestWeights) bestParams = backend.getParams();
+      } else if (++wait >= Math.max(1, plan.early.patience)) {
+        history.stoppedEarly = epoch + 1 < plan.epochs;
+        break;
+      }
+    }
+    await checkpoint();
+  }
+  if (bestParams && history.bestEpoch !== history.epochs - 1) backend.setParams(bestParams);
+  return history;
+}

@@ -1,0 +1,169 @@
+/**
+ * The JSON model format (`net.toJSON()` / `Network.fromJSON()`), readable by people and by any
+ * language:
+ *
+ * ```
+ * { "format": "wasm-mlp", "formatVersion": 1,
+ *   "architecture": { layers, activations, loss, optimizer, initializers, ordering, dtype,
+ *                     seed, learningRate },
+ *   "parameters": { "weights": [ n_0 rows of n_1 numbers, … ], "biases": [ [n_1 numbers], … ] },
+ *   "metadata": { "key": "value" },
+ *   "training": { "step": 12, "epochs": 3, "optimizerState": [ … ] }   // only if saved }
+ * ```
+ *
+ * Numbers are float64 in JSON, so f64 parameters round-trip exactly and f32 ones too (an f32
+ * value is an f64 value; reading rounds back to the very same f32). The one exception is the
+ * sign of zero: `JSON.stringify(-0)` is `"0"`.
+ * @module
+ */
+import { FormatError, describe } from '../errors.js';
+import type { Dtype, NetworkOptions } from '../options.js';
+import {
+  architectureOptions,
+  checkMetadata,
+  type Architecture,
+  type ModelRecord,
+  type TrainingState,
+} from './record.js';
+
+/** The current JSON format version; readers accept this version and older. */
+export const JSON_FORMAT_VERSION = 1;
+
+/** The object `net.toJSON()` returns (and `Network.fromJSON()` accepts, or its string). */
+export interface ModelJSON {
+  format: 'wasm-mlp';
+  formatVersion: number;
+  architecture: Architecture;
+  parameters: {
+    /** `weights[i]`: `n_i` rows of `n_{i+1}` numbers (`W[i]`, as `x·W + b` uses it). */
+    weights: number[][][];
+    biases: number[][];
+  };
+  metadata: Record<string, string>;
+  /** Present when saved with `{ trainingState: true }`. */
+  training?: { step: number; epochs: number; optimizerState: number[] };
+}
+
+/** A record as the JSON object. */
+export function recordToJSON(record: ModelRecord): ModelJSON {
+  const { layers } = record.architecture;
+  const json: ModelJSON = {
+    format: 'wasm-mlp',
+    formatVersion: JSON_FORMAT_VERSION,
+    architecture: record.architecture,
+    parameters: {
+      weights: record.parameters.weights.map((w, i) => {
+        const cols = layers[i + 1]!;
+        return Array.from({ length: layers[i]! }, (_, r) =>
+          Array.from({ length: cols }, (_, c) => w[r * cols + c]!),
+        );
+      }),
+      biases: record.parameters.biases.map((b) => Array.from(b)),
+    },
+    metadata: { ...record.metadata },
+  };
+  if (record.training) {
+    const { step, epochs, optimizerState } = record.training;
+    json.training = { step, epochs, optimizerState: Array.from(optimizerState) };
+  }
+  return json;
+}
+
+function field(obj: Record<string, unknown>, key: string, where: string): unknown {
+  if (!(key in obj)) throw new FormatError(`${where}: '${key}' is missing`);
+  return obj[key];
+}
+
+function objectAt(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FormatError(`${where} must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function arrayAt(value: unknown, length: number, where: string): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new FormatError(`${where} must be an array of ${length}, got ${describe(value)}`);
+  }
+  if (value.length !== length) {
+    throw new FormatError(`${where}: expected ${length} entries, got ${value.length}`);
+  }
+  return value;
+}
+
+/**
+ * Parses a JSON model (object or string) into the `Network.create` options and a record
+ * without the architecture (the caller builds the network from the options, which validates
+ * them). Values are checked when the parameters are set.
+ * @throws FormatError for invalid JSON, a wrong format or version, or wrong shapes
+ */
+export function recordFromJSON(input: unknown): {
+  options: NetworkOptions<Dtype>;
+  record: Omit<ModelRecord, 'architecture'>;
+} {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input) as unknown;
+    } catch (e) {
+      throw new FormatError(`model JSON does not parse: ${(e as Error).message}`);
+    }
+  }
+  const root = objectAt(value, 'model JSON');
+  if (root['format'] !== 'wasm-mlp') {
+    throw new FormatError(`model JSON: format must be 'wasm-mlp', got ${describe(root['format'])}`);
+  }
+  const version = field(root, 'formatVersion', 'model JSON');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new FormatError(
+      `model JSON: formatVersion must be an integer >= 1, got ${describe(version)}`,
+    );
+  }
+  if (version > JSON_FORMAT_VERSION) {
+    throw new FormatError(
+      `model JSON: formatVersion ${version} is newer than this library reads (${JSON_FORMAT_VERSION}); upgrade wasm-mlp`,
+    );
+  }
+  const options = architectureOptions(field(root, 'architecture', 'model JSON'), 'model JSON');
+  const layers = options.layers;
+  if (!Array.isArray(layers) || layers.length < 2 || !layers.every(Number.isInteger)) {
+    throw new FormatError(
+      `model JSON: architecture.layers must be an array of at least 2 integers, got ${describe(layers)}`,
+    );
+  }
+  const params = objectAt(field(root, 'parameters', 'model JSON'), 'model JSON: parameters');
+  const nLayers = layers.length - 1;
+  const weightRows = arrayAt(field(params, 'weights', 'parameters'), nLayers, 'parameters.weights');
+  const biasRows = arrayAt(field(params, 'biases', 'parameters'), nLayers, 'parameters.biases');
+  const weights = weightRows.map((w, i) => {
+    const [rows, cols] = [layers[i]!, layers[i + 1]!];
+    const flat = new Array<number>(rows * cols);
+    arrayAt(w, rows, `parameters.weights[${i}] (layers[${i}] rows)`).forEach((row, r) => {
+      const values = arrayAt(
+        row,
+        cols,
+        `parameters.weights[${i}][${r}] (layers[${i + 1}] columns)`,
+      );
+      for (let c = 0; c < cols; c++) flat[r * cols + c] = values[c] as number;
+    });
+    return flat;
+  });
+  const biases = biasRows.map(
+    (b, i) => arrayAt(b, layers[i + 1]!, `parameters.biases[${i}] (layers[${i + 1}])`) as number[],
+  );
+  const metadata = checkMetadata(root['metadata'] ?? {}, 'model JSON: metadata');
+  let training: TrainingState | null = null;
+  if (root['training'] !== undefined) {
+    const t = objectAt(root['training'], 'model JSON: training');
+    const state = field(t, 'optimizerState', 'training');
+    if (!Array.isArray(state)) {
+      throw new FormatError(`training.optimizerState must be an array, got ${describe(state)}`);
+    }
+    const epochs = field(t, 'epochs', 'training');
+    if (typeof epochs !== 'number' || !Number.isSafeInteger(epochs) || epochs < 0) {
+      throw new FormatError(`training.epochs must be an integer >= 0, got ${describe(epochs)}`);
+    }
+    training = { step: field(t, 'step', 'training') as number, epochs, optimizerState: state };
+  }
+  return { options, record: { parameters: { weights, biases }, metadata, training } };
+}

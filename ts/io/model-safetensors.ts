@@ -1,0 +1,325 @@
+/**
+ * Networks as safetensors files (`net.toSafetensors()` / `Network.fromSafetensors()`).
+ *
+ * Tensor names: `layers.{i}.weight` and `layers.{i}.bias` for weight layer `i` (0-based). The
+ * weight is stored `n_i × n_{i+1}` (layout `'in-out'`, as `x·W + b` uses it: the default) or
+ * `n_{i+1} × n_i` (layout `'pytorch'`, as `torch.nn.Linear.weight`, so a PyTorch state dict
+ * with these names loads directly). dtype `F32` or `F64`, the network's.
+ *
+ * `__metadata__` (all values strings): the user's `net.metadata` entries, plus
+ * - `wasm_mlp.format_version`: `"1"`
+ * - `wasm_mlp.architecture`: the architecture as JSON (see `record.ts`)
+ * - `wasm_mlp.layout`: `"in-out"` or `"pytorch"`
+ * - `wasm_mlp.training` (only with the training state): `{"step", "epochs", "slots"}` as JSON,
+ *   with the optimizer's state as tensors `optimizer.{slot}.layers.{i}.weight|bias` in the
+ *   same layout as the parameters; slots `velocity` (momentum) or `m`, `v` (Adam).
+ * @module
+ */
+import { FormatError, OptionError, describe } from '../errors.js';
+import type { Dtype, NetworkOptions } from '../options.js';
+import {
+  architectureOptions,
+  RESERVED_PREFIX,
+  type ModelRecord,
+  type TrainingState,
+} from './record.js';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
+
+/** How weight matrices are stored: `n_in × n_out` (`'in-out'`) or `n_out × n_in` (`'pytorch'`). */
+export type WeightLayout = 'in-out' | 'pytorch';
+
+/** Safetensors format version written in `wasm_mlp.format_version`. */
+export const SAFETENSORS_FORMAT_VERSION = 1;
+
+const KEY = {
+  version: `${RESERVED_PREFIX}format_version`,
+  architecture: `${RESERVED_PREFIX}architecture`,
+  layout: `${RESERVED_PREFIX}layout`,
+  training: `${RESERVED_PREFIX}training`,
+};
+
+/** Names of the optimizer state slots, in the order of the flat state. */
+export function slotNames(optimizerType: string): string[] {
+  return optimizerType === 'adam' ? ['m', 'v'] : optimizerType === 'momentum' ? ['velocity'] : [];
+}
+
+/** `rows × cols` row-major → `cols × rows` row-major. */
+function transpose(
+  a: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  out: Float64Array | Float32Array,
+): void {
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
+}
+
+function checkLayout(value: unknown, name: string): WeightLayout | undefined {
+  if (value === undefined || value === 'in-out' || value === 'pytorch') return value;
+  throw new OptionError(`${name} must be 'in-out' or 'pytorch', got ${describe(value)}`);
+}
+
+/** Encodes a record; `layout` picks the weight layout (default `'in-out'`). */
+export function recordToSafetensors(record: ModelRecord, layout: unknown): Uint8Array {
+  const lay = checkLayout(layout, 'layout') ?? 'in-out';
+  const { layers, dtype } = record.architecture;
+  const st = dtype === 'f64' ? 'F64' : 'F32';
+  const Arr = dtype === 'f64' ? Float64Array : Float32Array;
+  const tensors: [string, Tensor][] = [];
+  const addLayers = (
+    prefix: string,
+    weights: ArrayLike<number>[],
+    biases: ArrayLike<number>[],
+  ): void => {
+    weights.forEach((w, i) => {
+      const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
+      let data = Arr.from(w);
+      let shape = [nIn, nOut];
+      if (lay === 'pytorch') {
+        data = new Arr(w.length);
+        transpose(w, nIn, nOut, data);
+        shape = [nOut, nIn];
+      }
+      tensors.push([`${prefix}layers.${i}.weight`, { dtype: st, shape, data }]);
+      tensors.push([
+        `${prefix}layers.${i}.bias`,
+        { dtype: st, shape: [nOut], data: Arr.from(biases[i]!) },
+      ]);
+    });
+  };
+  addLayers('', record.parameters.weights, record.parameters.biases);
+  const metadata: Record<string, string> = {
+    ...record.metadata,
+    [KEY.version]: String(SAFETENSORS_FORMAT_VERSION),
+    [KEY.architecture]: JSON.stringify(record.architecture),
+    [KEY.layout]: lay,
+  };
+  if (record.training) {
+    const slots = slotNames(
+      typeof record.architecture.optimizer === 'string'
+        ? record.architecture.optimizer
+        : record.architecture.optimizer.type,
+    );
+    const { step, epochs, optimizerState } = record.training;
+    const count = record.parameters.weights.reduce(
+      (n, w, i) => n + w.length + record.parameters.biases[i]!.length,
+      0,
+    );
+    slots.forEach((slot, s) => {
+      const split = splitFlat(optimizerState, s * count, layers);
+      addLayers(`optimizer.${slot}.`, split.weights, split.biases);
+    });
+    metadata[KEY.training] = JSON.stringify({ step, epochs, slots });
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** Per-layer views of a flat parameter-shaped vector starting at `start`. */
+function splitFlat(
+  flat: ArrayLike<number>,
+  start: number,
+  layers: readonly number[],
+): { weights: ArrayLike<number>[]; biases: ArrayLike<number>[] } {
+  const weights: number[][] = [];
+  const biases: number[][] = [];
+  let at = start;
+  for (let i = 0; i + 1 < layers.length; i++) {
+    const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
+    weights.push(Array.from({ length: nIn * nOut }, (_, k) => flat[at + k]!));
+    at += nIn * nOut;
+    biases.push(Array.from({ length: nOut }, (_, k) => flat[at + k]!));
+    at += nOut;
+  }
+  return { weights, biases };
+}
+
+/** Options of `Network.fromSafetensors` that concern the file. */
+export interface SafetensorsReadOptions {
+  /**
+   * The weight layout of the file. Default: what the file's metadata says, else `'in-out'`.
+   * Use `'pytorch'` for a PyTorch state dict (`nn.Linear.weight` is `n_out × n_in`).
+   */
+  layout?: WeightLayout;
+  /**
+   * `Network.create` options (without `backend`/`wasm`) for files that carry no architecture
+   * (e.g. written by PyTorch), or to override the file's: e.g. `{ activation: ['relu',
+   * 'softmax'], loss: 'categorical-cross-entropy' }`. `layers` may be left out: it is read from
+   * the tensors' shapes.
+   */
+  architecture?: Partial<Omit<NetworkOptions<Dtype>, 'backend' | 'wasm'>>;
+}
+
+/**
+ * Decodes a safetensors file into `Network.create` options and a record (without the
+ * architecture, which the network resolves and validates from the options).
+ * @throws FormatError for a malformed file, missing or misshapen tensors, unknown tensors
+ */
+export function recordFromSafetensors(
+  bytes: Uint8Array,
+  read: SafetensorsReadOptions,
+): { options: NetworkOptions<Dtype>; record: Omit<ModelRecord, 'architecture'> } {
+  const requested = checkLayout(read.layout, 'layout');
+  const file = decodeSafetensors(bytes);
+  const meta = file.metadata;
+  const stored = meta[KEY.layout];
+  if (stored !== undefined && stored !== 'in-out' && stored !== 'pytorch') {
+    throw new FormatError(
+      `safetensors: metadata ${KEY.layout} is ${describe(stored)}, expected 'in-out' or 'pytorch'`,
+    );
+  }
+  if (requested && stored && requested !== stored) {
+    throw new FormatError(
+      `layout '${requested}' was requested but the file says its weights are stored '${stored}'; leave layout out`,
+    );
+  }
+  const layout: WeightLayout = requested ?? (stored as WeightLayout | undefined) ?? 'in-out';
+  let fileOptions: Partial<NetworkOptions<Dtype>> = {};
+  const architecture = metaJSON(meta, KEY.architecture);
+  if (architecture !== undefined) {
+    fileOptions = architectureOptions(architecture, `safetensors metadata ${KEY.architecture}`);
+  }
+  const version = meta[KEY.version];
+  if (
+    version !== undefined &&
+    !(Number(version) >= 1 && Number(version) <= SAFETENSORS_FORMAT_VERSION)
+  ) {
+    throw new FormatError(
+      `safetensors: ${KEY.version} ${describe(version)} is not one this library reads (1…${SAFETENSORS_FORMAT_VERSION}); upgrade wasm-mlp`,
+    );
+  }
+  const options = { ...fileOptions, ...read.architecture } as NetworkOptions<Dtype>;
+  const layers = options.layers ?? inferLayers(file.tensors, layout);
+  options.layers = layers;
+  if (
+    !Array.isArray(layers) ||
+    layers.length < 2 ||
+    !layers.every((n) => Number.isSafeInteger(n) && n > 0)
+  ) {
+    throw new FormatError(
+      `safetensors: layers must be at least 2 positive integers, got ${describe(layers)}`,
+    );
+  }
+  const expected = new Set<string>();
+  const readLayers = (prefix: string): { weights: Float64Array[]; biases: Float64Array[] } => {
+    const weights: Float64Array[] = [];
+    const biases: Float64Array[] = [];
+    for (let i = 0; i + 1 < layers.length; i++) {
+      const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
+      const wShape = layout === 'pytorch' ? [nOut, nIn] : [nIn, nOut];
+      const w = tensorOf(file.tensors, `${prefix}layers.${i}.weight`, wShape, layout, expected);
+      const flat = new Float64Array(nIn * nOut);
+      if (layout === 'pytorch') transpose(w, nOut, nIn, flat);
+      else flat.set(w);
+      weights.push(flat);
+      biases.push(
+        Float64Array.from(
+          tensorOf(file.tensors, `${prefix}layers.${i}.bias`, [nOut], layout, expected),
+        ),
+      );
+    }
+    return { weights, biases };
+  };
+  const parameters = readLayers('');
+  let training: TrainingState | null = null;
+  const t = metaJSON(meta, KEY.training) as
+    { step?: unknown; epochs?: unknown; slots?: unknown } | undefined;
+  if (t !== undefined) {
+    const slots = t?.slots;
+    if (!Array.isArray(slots) || !slots.every((s) => typeof s === 'string')) {
+      throw new FormatError(
+        `safetensors: ${KEY.training}.slots must be an array of names, got ${describe(slots)}`,
+      );
+    }
+    if (typeof t?.epochs !== 'number' || !Number.isSafeInteger(t.epochs) || t.epochs < 0) {
+      throw new FormatError(
+        `safetensors: ${KEY.training}.epochs must be an integer >= 0, got ${describe(t.epochs)}`,
+      );
+    }
+    const state: number[] = [];
+    for (const slot of slots as string[]) {
+      const s = readLayers(`optimizer.${slot}.`);
+      s.weights.forEach((w, i) => state.push(...w, ...s.biases[i]!));
+    }
+    training = { step: t.step as number, epochs: t.epochs, optimizerState: state };
+  }
+  const unexpected = [...file.tensors.keys()].filter((name) => !expected.has(name));
+  if (unexpected.length > 0) {
+    throw new FormatError(
+      `safetensors: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.map((n) => `'${n}'`).join(', ')} for layers [${layers.join(', ')}] (names are layers.{i}.weight / layers.{i}.bias)`,
+    );
+  }
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta)) if (!k.startsWith(RESERVED_PREFIX)) metadata[k] = v;
+  return { options, record: { parameters, metadata, training } };
+}
+
+/** A metadata entry parsed as JSON (undefined when absent). */
+function metaJSON(meta: Record<string, string>, key: string): unknown {
+  const text = meta[key];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new FormatError(`safetensors: metadata ${key} is not JSON (${(e as Error).message})`);
+  }
+}
+
+/** A tensor by name with the expected shape; the hint names the other layout when it fits. */
+function tensorOf(
+  tensors: Map<string, Tensor>,
+  name: string,
+  shape: number[],
+  layout: WeightLayout,
+  seen: Set<string>,
+): Float32Array | Float64Array {
+  const t = tensors.get(name);
+  if (!t) {
+    const names = [...tensors.keys()];
+    throw new FormatError(
+      `safetensors: tensor '${name}' is missing (the file has ${names.length ? names.map((n) => `'${n}'`).join(', ') : 'no tensors'})`,
+    );
+  }
+  seen.add(name);
+  if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) {
+    const other = layout === 'pytorch' ? 'in-out' : 'pytorch';
+    const transposed =
+      shape.length === 2 &&
+      t.shape.length === 2 &&
+      t.shape[0] === shape[1] &&
+      t.shape[1] === shape[0];
+    throw new FormatError(
+      `safetensors: tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] (layout '${layout}')` +
+        (transposed ? `; it fits layout '${other}': pass { layout: '${other}' }` : ''),
+    );
+  }
+  return t.data;
+}
+
+/** Layer sizes from `layers.{i}.weight` shapes, for files without an architecture. */
+function inferLayers(tensors: Map<string, Tensor>, layout: WeightLayout): number[] {
+  const layers: number[] = [];
+  for (let i = 0; ; i++) {
+    const t = tensors.get(`layers.${i}.weight`);
+    if (!t) break;
+    if (t.shape.length !== 2) {
+      throw new FormatError(
+        `safetensors: tensor 'layers.${i}.weight' must be 2-D, got shape [${t.shape.join(', ')}]`,
+      );
+    }
+    const [nIn, nOut] =
+      layout === 'pytorch' ? [t.shape[1]!, t.shape[0]!] : [t.shape[0]!, t.shape[1]!];
+    if (i === 0) layers.push(nIn);
+    else if (layers[i] !== nIn) {
+      throw new FormatError(
+        `safetensors: 'layers.${i}.weight' takes ${nIn} inputs but layer ${i - 1} has ${layers[i]} outputs (layout '${layout}')`,
+      );
+    }
+    layers.push(nOut);
+  }
+  if (layers.length === 0) {
+    throw new FormatError(
+      `safetensors: no architecture in the metadata and no tensor 'layers.0.weight' to infer the layers from (the file has ${[...tensors.keys()].map((n) => `'${n}'`).join(', ') || 'no tensors'})`,
+    );
+  }
+  return layers;
+}

@@ -1,0 +1,365 @@
+/**
+ * MLPs as ONNX inference graphs, encoded with protobufjs from the published ONNX schema
+ * (`onnx.proto`, compiled to `schema.ts`).
+ *
+ * Export: input `input` `[batch, n_0]` (symbolic `batch`), per layer `i` a `Gemm`
+ * (`layers.{i}.weight` `n_i × n_{i+1}`, `layers.{i}.bias`) and its activation (`Sigmoid`,
+ * `Tanh`, `Relu`, `LeakyRelu(alpha)`, `Identity` for linear, `Softmax(axis=-1)`); the last one
+ * writes `output` `[batch, n_L]`. Initializers are FLOAT or DOUBLE (raw little-endian data)
+ * with the network's dtype. `metadata_props` carry the architecture (`wasm_mlp.architecture`)
+ * and the user's metadata.
+ *
+ * Import reads such chains: `Gemm` (any `transB`, `alpha = beta = 1`) or `MatMul` + `Add`, each
+ * optionally followed by one of those activations — our exports and, e.g., a PyTorch
+ * `nn.Sequential` of `Linear` and activations exported with `torch.onnx.export`.
+ * @module
+ */
+import protobuf from 'protobufjs/light.js';
+import { ONNX_SCHEMA } from './schema.js';
+
+/** An MLP as plain data (weights `n_i × n_{i+1}` row-major). */
+export interface MlpGraph {
+  layers: number[];
+  /** Per layer: `'sigmoid' | 'tanh' | 'relu' | 'linear' | 'softmax'` or leakyRelu with its slope. */
+  activations: (
+    | { type: 'sigmoid' | 'tanh' | 'relu' | 'linear' | 'softmax' }
+    | { type: 'leakyRelu'; slope: number }
+  )[];
+  dtype: 'f32' | 'f64';
+  weights: ArrayLike<number>[];
+  biases: ArrayLike<number>[];
+  /** `metadata_props` as a map. */
+  metadata: Record<string, string>;
+}
+
+/** A problem with an ONNX model; the public entry point turns it into a `FormatError`. */
+export class OnnxProblem extends Error {}
+
+/** Opsets the exporter writes: 13 (Softmax on one axis) … 21. */
+export const OPSET_RANGE = [13, 21] as const;
+/** The default opset (onnxruntime ≥ 1.12 and every current runtime read it). */
+export const DEFAULT_OPSET = 17;
+
+/** The IR version that goes with an opset (from ONNX's versioning table). */
+function irVersion(opset: number): number {
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 19) return 9;
+  return 10;
+}
+
+const root = protobuf.Root.fromJSON(ONNX_SCHEMA);
+const ModelProto = root.lookupType('onnx.ModelProto');
+const FLOAT = 1;
+const DOUBLE = 11;
+const ATTR_FLOAT = 1;
+const ATTR_INT = 2;
+
+function tensor(
+  name: string,
+  dims: number[],
+  values: ArrayLike<number>,
+  dtype: 'f32' | 'f64',
+): object {
+  const size = dtype === 'f64' ? 8 : 4;
+  const raw = new Uint8Array(values.length * size);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < values.length; i++) {
+    if (dtype === 'f64') view.setFloat64(i * size, values[i]!, true);
+    else view.setFloat32(i * size, values[i]!, true);
+  }
+  return { name, dims, data_type: dtype === 'f64' ? DOUBLE : FLOAT, raw_data: raw };
+}
+
+function valueInfo(name: string, width: number, elemType: number): object {
+  return {
+    name,
+    type: {
+      tensor_type: {
+        elem_type: elemType,
+        shape: { dim: [{ dim_param: 'batch' }, { dim_value: width }] },
+      },
+    },
+  };
+}
+
+/** Encodes the graph as an ONNX `ModelProto`. */
+export function encodeOnnx(graph: MlpGraph, opset: number, producerVersion: string): Uint8Array {
+  const { layers, dtype } = graph;
+  const elemType = dtype === 'f64' ? DOUBLE : FLOAT;
+  const nodes: object[] = [];
+  const initializers: object[] = [];
+  let previous = 'input';
+  graph.activations.forEach((act, i) => {
+    const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
+    const [w, b] = [`layers.${i}.weight`, `layers.${i}.bias`];
+    initializers.push(tensor(w, [nIn, nOut], graph.weights[i]!, dtype));
+    initializers.push(tensor(b, [nOut], graph.biases[i]!, dtype));
+    const linear = `layers.${i}.linear`;
+    nodes.push({
+      name: `layers.${i}.gemm`,
+      op_type: 'Gemm',
+      input: [previous, w, b],
+      output: [linear],
+    });
+    const out = i === graph.activations.length - 1 ? 'output' : `layers.${i}.output`;
+    const node: {
+      name: string;
+      op_type: string;
+      input: string[];
+      output: string[];
+      attribute?: object[];
+    } = {
+      name: `layers.${i}.${act.type}`,
+      op_type: OP_OF[act.type],
+      input: [linear],
+      output: [out],
+    };
+    if (act.type === 'leakyRelu')
+      node.attribute = [{ name: 'alpha', type: ATTR_FLOAT, f: act.slope }];
+    if (act.type === 'softmax') node.attribute = [{ name: 'axis', type: ATTR_INT, i: -1 }];
+    nodes.push(node);
+    previous = out;
+  });
+  const model = ModelProto.fromObject({
+    ir_version: irVersion(opset),
+    opset_import: [{ domain: '', version: opset }],
+    producer_name: 'wasm-mlp',
+    producer_version: producerVersion,
+    graph: {
+      name: 'mlp',
+      node: nodes,
+      initializer: initializers,
+      input: [valueInfo('input', layers[0]!, elemType)],
+      output: [valueInfo('output', layers[layers.length - 1]!, elemType)],
+    },
+    metadata_props: Object.entries(graph.metadata).map(([key, value]) => ({ key, value })),
+  });
+  return ModelProto.encode(model).finish();
+}
+
+const OP_OF: Record<MlpGraph['activations'][number]['type'], string> = {
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  relu: 'Relu',
+  leakyRelu: 'LeakyRelu',
+  linear: 'Identity',
+  softmax: 'Softmax',
+};
+
+interface Attribute {
+  name: string;
+  f?: number;
+  i?: number;
+}
+interface Node {
+  op_type: string;
+  input: string[];
+  output: string[];
+  attribute?: Attribute[];
+}
+interface TensorProto {
+  name: string;
+  dims?: number[];
+  data_type: number;
+  raw_data?: Uint8Array;
+  float_data?: number[];
+  double_data?: number[];
+}
+
+function attr(node: Node, name: string): Attribute | undefined {
+  return node.attribute?.find((a) => a.name === name);
+}
+
+/** Values of an initializer (raw little-endian data or the typed repeated fields). */
+function tensorValues(t: TensorProto): {
+  dims: number[];
+  values: Float64Array;
+  dtype: 'f32' | 'f64';
+} {
+  const dims = t.dims ?? [];
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (t.data_type !== FLOAT && t.data_type !== DOUBLE) {
+    throw new OnnxProblem(
+      `initializer '${t.name}' has data type ${t.data_type}; only FLOAT (1) and DOUBLE (11) are read`,
+    );
+  }
+  const dtype = t.data_type === DOUBLE ? 'f64' : 'f32';
+  const values = new Float64Array(count);
+  if (t.raw_data && t.raw_data.length > 0) {
+    const size = dtype === 'f64' ? 8 : 4;
+    if (t.raw_data.length !== count * size) {
+      throw new OnnxProblem(
+        `initializer '${t.name}' has ${t.raw_data.length} bytes of raw data, expected ${count * size}`,
+      );
+    }
+    const view = new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength);
+    for (let k = 0; k < count; k++)
+      values[k] = dtype === 'f64' ? view.getFloat64(k * 8, true) : view.getFloat32(k * 4, true);
+  } else {
+    const data = (dtype === 'f64' ? t.double_data : t.float_data) ?? [];
+    if (data.length !== count) {
+      throw new OnnxProblem(`initializer '${t.name}' has ${data.length} values, expected ${count}`);
+    }
+    values.set(data);
+  }
+  return { dims, values, dtype };
+}
+
+const ACTIVATION_OF: Record<string, MlpGraph['activations'][number]['type']> = {
+  Sigmoid: 'sigmoid',
+  Tanh: 'tanh',
+  Relu: 'relu',
+  LeakyRelu: 'leakyRelu',
+  Identity: 'linear',
+  Softmax: 'softmax',
+};
+
+/**
+ * Decodes an MLP-shaped ONNX model.
+ * @throws OnnxProblem naming the node or initializer that does not fit
+ */
+export function decodeOnnx(bytes: Uint8Array): MlpGraph {
+  let model: {
+    graph?: {
+      node?: Node[];
+      initializer?: TensorProto[];
+      input?: { name: string }[];
+      output?: { name: string }[];
+    };
+    metadata_props?: { key: string; value: string }[];
+  };
+  try {
+    model = ModelProto.toObject(ModelProto.decode(bytes), {
+      longs: Number,
+      defaults: false,
+      arrays: true,
+    }) as typeof model;
+  } catch (e) {
+    throw new OnnxProblem(`not an ONNX model: ${(e as Error).message}`);
+  }
+  const graph = model.graph;
+  if (!graph?.node?.length) throw new OnnxProblem('the model has no graph nodes');
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name, t]));
+  const isInit = (name: string): boolean => inits.has(name);
+  const inputs = (graph.input ?? []).filter((v) => !isInit(v.name));
+  if (inputs.length !== 1 || (graph.output ?? []).length !== 1) {
+    throw new OnnxProblem(
+      `an MLP has 1 input and 1 output, this graph has ${inputs.length} and ${(graph.output ?? []).length}`,
+    );
+  }
+  const nodes = graph.node;
+  const out: MlpGraph = {
+    layers: [],
+    activations: [],
+    dtype: 'f32',
+    weights: [],
+    biases: [],
+    metadata: {},
+  };
+  let current = inputs[0]!.name;
+  let k = 0;
+  const next = (): Node | undefined => nodes[k];
+  const dtypes = new Set<string>();
+  const matrix = (name: string, what: string): ReturnType<typeof tensorValues> => {
+    const t = inits.get(name);
+    if (!t)
+      throw new OnnxProblem(
+        `${what} '${name}' is not an initializer (only constant weights are read)`,
+      );
+    const v = tensorValues(t);
+    dtypes.add(v.dtype);
+    return v;
+  };
+  while (k < nodes.length) {
+    const node = nodes[k]!;
+    const layer = out.activations.length;
+    let w: ReturnType<typeof tensorValues>;
+    let bias: ReturnType<typeof tensorValues>;
+    let transB = false;
+    if (node.op_type === 'Gemm') {
+      if (node.input[0] !== current)
+        throw new OnnxProblem(`node ${k} (Gemm) does not read '${current}'`);
+      for (const name of ['alpha', 'beta']) {
+        const a = attr(node, name);
+        if (a && a.f !== 1)
+          throw new OnnxProblem(`node ${k} (Gemm) has ${name} = ${a.f}; only 1 is read`);
+      }
+      if (attr(node, 'transA')?.i) throw new OnnxProblem(`node ${k} (Gemm) has transA = 1`);
+      transB = Boolean(attr(node, 'transB')?.i);
+      w = matrix(node.input[1]!, `node ${k} (Gemm) weight`);
+      if (!node.input[2]) throw new OnnxProblem(`node ${k} (Gemm) has no bias input C`);
+      bias = matrix(node.input[2], `node ${k} (Gemm) bias`);
+      current = node.output[0]!;
+      k++;
+    } else if (node.op_type === 'MatMul' && next() && nodes[k + 1]?.op_type === 'Add') {
+      if (node.input[0] !== current)
+        throw new OnnxProblem(`node ${k} (MatMul) does not read '${current}'`);
+      w = matrix(node.input[1]!, `node ${k} (MatMul) weight`);
+      const add = nodes[k + 1]!;
+      const other = add.input.find((n) => n !== node.output[0]);
+      if (!add.input.includes(node.output[0]!) || other === undefined) {
+        throw new OnnxProblem(`node ${k + 1} (Add) does not add a bias to the MatMul's output`);
+      }
+      bias = matrix(other, `node ${k + 1} (Add) bias`);
+      current = add.output[0]!;
+      k += 2;
+    } else {
+      throw new OnnxProblem(
+        `node ${k} is ${node.op_type}; expected Gemm or MatMul + Add (layer ${layer})`,
+      );
+    }
+    if (w.dims.length !== 2)
+      throw new OnnxProblem(`layer ${layer}: the weight must be 2-D, got [${w.dims.join(', ')}]`);
+    const [nIn, nOut] = transB ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
+    if (layer === 0) out.layers.push(nIn);
+    else if (out.layers[layer] !== nIn) {
+      throw new OnnxProblem(
+        `layer ${layer} takes ${nIn} inputs but layer ${layer - 1} has ${out.layers[layer]} outputs`,
+      );
+    }
+    const biasCount = bias.values.length;
+    if (biasCount !== nOut || bias.dims.filter((d) => d !== 1).length > 1) {
+      throw new OnnxProblem(
+        `layer ${layer}: the bias has shape [${bias.dims.join(', ')}], expected [${nOut}]`,
+      );
+    }
+    out.layers.push(nOut);
+    let weights = w.values;
+    if (transB) {
+      weights = new Float64Array(nIn * nOut);
+      for (let r = 0; r < nOut; r++)
+        for (let c = 0; c < nIn; c++) weights[c * nOut + r] = w.values[r * nIn + c]!;
+    }
+    out.weights.push(weights);
+    out.biases.push(bias.values);
+    // The activation: the next node if it reads this layer's output and is one we know.
+    const act = next();
+    const type = act && act.input[0] === current ? ACTIVATION_OF[act.op_type] : undefined;
+    if (act && type) {
+      if (type === 'leakyRelu')
+        out.activations.push({ type, slope: attr(act, 'alpha')?.f ?? 0.01 });
+      else {
+        if (type === 'softmax') {
+          const axis = attr(act, 'axis')?.i ?? -1;
+          if (axis !== -1 && axis !== 1)
+            throw new OnnxProblem(`node ${k} (Softmax) has axis ${axis}; expected -1`);
+        }
+        out.activations.push({ type });
+      }
+      current = act.output[0]!;
+      k++;
+    } else {
+      out.activations.push({ type: 'linear' });
+    }
+  }
+  if (current !== graph.output![0]!.name) {
+    throw new OnnxProblem(
+      `the chain ends in '${current}', not the graph output '${graph.output![0]!.name}'`,
+    );
+  }
+  if (dtypes.size > 1) throw new OnnxProblem('the initializers mix FLOAT and DOUBLE');
+  out.dtype = dtypes.has('f64') ? 'f64' : 'f32';
+  for (const { key, value } of model.metadata_props ?? []) out.metadata[key] = value;
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * What every model format carries, independent of the encoding: the {@link Architecture} (all
+ * options that define the math, as JSON-friendly values), the parameters, the user's string
+ * metadata and, optionally, the training state. `json.ts` and `model-safetensors.ts` convert
+ * a {@link ModelRecord} to and from bytes or objects; `Network` builds one from itself and
+ * restores itself from one.
+ * @module
+ */
+import { FormatError, OptionError, describe } from '../errors.js';
+import type {
+  Activation,
+  ActivationOption,
+  InitializerName,
+  LossName,
+  Optimizer,
+  OptimizerOption,
+} from '../model.js';
+import type { Dtype, NetworkOptions, Ordering } from '../options.js';
+
+/**
+ * The network's definition as stored in every format: the options of `Network.create` with
+ * every default filled in (activations and initializers one per weight layer), plus the
+ * current learning rate (a schedule may have changed it).
+ */
+export interface Architecture {
+  layers: number[];
+  /** One per weight layer: a name, or `{ type: 'leakyRelu', slope }`. */
+  activations: ActivationOption[];
+  loss: LossName;
+  optimizer: OptimizerOption;
+  initializers: InitializerName[];
+  ordering: Ordering;
+  dtype: Dtype;
+  seed: number;
+  learningRate: number;
+}
+
+/**
+ * Where training stands, for resuming `fit` exactly: the optimizer's flat state (slot-major,
+ * see `OptimizerState`), its step count and the epochs `fit` completed (which seed the next
+ * epochs' shuffles).
+ */
+export interface TrainingState {
+  step: number;
+  epochs: number;
+  /** `slots × parameterCount` values; empty for SGD. */
+  optimizerState: ArrayLike<number>;
+}
+
+/** Per layer `i`: `weights[i]` flat row-major `n_i × n_{i+1}`, `biases[i]` of `n_{i+1}`. */
+export interface ParameterArrays {
+  weights: ArrayLike<number>[];
+  biases: ArrayLike<number>[];
+}
+
+/** A network as data. */
+export interface ModelRecord {
+  architecture: Architecture;
+  parameters: ParameterArrays;
+  /** The user's `net.metadata` (string → string). */
+  metadata: Record<string, string>;
+  training: TrainingState | null;
+}
+
+/** How a resolved activation is written: a plain name, or the leakyRelu object with its slope. */
+export function activationOption(a: Activation): ActivationOption {
+  return a.type === 'leakyRelu' ? { type: 'leakyRelu', slope: a.slope } : a.type;
+}
+
+/** The optimizer as written: the resolved object (every hyperparameter explicit). */
+export function optimizerOption(o: Optimizer): OptimizerOption {
+  return { ...o } as OptimizerOption;
+}
+
+const ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = [
+  'layers',
+  'activations',
+  'loss',
+  'optimizer',
+  'initializers',
+  'ordering',
+  'dtype',
+  'seed',
+  'learningRate',
+];
+
+/**
+ * Checks that a parsed architecture has every field (the values themselves are validated by
+ * `Network.create`), and returns the `Network.create` options it stands for.
+ * @param where names the source in messages, e.g. `'safetensors metadata'`
+ * @throws FormatError for a missing or unknown field
+ */
+export function architectureOptions(value: unknown, where: string): NetworkOptions<Dtype> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FormatError(`${where}: architecture must be an object, got ${describe(value)}`);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of ARCHITECTURE_KEYS) {
+    if (!(key in obj)) {
+      throw new FormatError(
+        `${where}: architecture.${key} is missing (fields: ${ARCHITECTURE_KEYS.join(', ')})`,
+      );
+    }
+  }
+  for (const key of Object.keys(obj)) {
+    if (!(ARCHITECTURE_KEYS as readonly string[]).includes(key)) {
+      throw new FormatError(
+        `${where}: unknown architecture field '${key}' (fields: ${ARCHITECTURE_KEYS.join(', ')})`,
+      );
+    }
+  }
+  return {
+    layers: obj['layers'] as number[],
+    activation: obj['activations'] as ActivationOption[],
+    loss: obj['loss'] as LossName,
+    optimizer: obj['optimizer'] as OptimizerOption,
+    initializer: obj['initializers'] as InitializerName[],
+    ordering: obj['ordering'] as Ordering,
+    dtype: obj['dtype'] as Dtype,
+    seed: obj['seed'] as number,
+    learningRate: obj['learningRate'] as number,
+  };
+}
+
+/** Prefix of the metadata keys this library reserves for itself in files. */
+export const RESERVED_PREFIX = 'wasm_mlp.';
+
+/**
+ * Validates user metadata: a plain object of string values whose keys do not start with
+ * {@link RESERVED_PREFIX}. Returns a copy.
+ * @throws OptionError naming the first bad entry
+ */
+export function checkMetadata(value: unknown, name = 'metadata'): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new OptionError(`${name} must be an object of strings, got ${describe(value)}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') {
+      throw new OptionError(`${name}['${key}'] must be a string, got ${describe(v)}`);
+    }
+    if (key.startsWith(RESERVED_PREFIX)) {
+      throw new OptionError(
+        `${name}['${key}']: keys starting with '${RESERVED_PREFIX}' are reserved for the library`,
+      );
+    }
+    out[key] = v;
+  }
+  return out;
+}

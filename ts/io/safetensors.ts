@@ -1,0 +1,183 @@
+/**
+ * The safetensors container (the published format of Hugging Face's `safetensors`):
+ *
+ * ```
+ * u64 little-endian N | N bytes of UTF-8 JSON header | tensor bytes
+ * header: { "<name>": { "dtype": "F32", "shape": [r, c], "data_offsets": [begin, end] }, …,
+ *           "__metadata__": { "<key>": "<string>" } }
+ * ```
+ *
+ * Offsets are relative to the first byte after the header; tensors are row-major little-endian
+ * and together cover the data area without gaps or overlaps. As the reference writer does, the
+ * header is padded with spaces so the data starts at a multiple of 8 bytes. This module only
+ * knows the container (F32 and F64 tensors); `model-safetensors.ts` maps networks onto it.
+ * @module
+ */
+import { FormatError, describe } from '../errors.js';
+
+/** Element types this library reads and writes. */
+export type SafetensorsDtype = 'F32' | 'F64';
+
+/** One tensor: its dtype, shape and row-major values. */
+export interface Tensor {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  data: Float32Array | Float64Array;
+}
+
+/** A decoded file: tensors by name and the `__metadata__` string map (empty if absent). */
+export interface SafetensorsFile {
+  tensors: Map<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
+
+/** The largest header the reference reader accepts (100 MB). */
+const MAX_HEADER = 100_000_000;
+
+/** Serializes tensors (in the given order) and metadata into a safetensors file. */
+export function encodeSafetensors(
+  tensors: ReadonlyArray<readonly [string, Tensor]>,
+  metadata: Record<string, string>,
+): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const end = offset + t.data.length * BYTES[t.dtype];
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] };
+    offset = end;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const spaces = new Uint8Array(padded).fill(0x20);
+    spaces.set(json);
+    json = spaces;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const [, t] of tensors) {
+    const put = t.dtype === 'F32' ? view.setFloat32.bind(view) : view.setFloat64.bind(view);
+    const size = BYTES[t.dtype];
+    for (let i = 0; i < t.data.length; i++, at += size) put(at, t.data[i]!, true);
+  }
+  return out;
+}
+
+function isDims(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
+}
+
+/**
+ * Parses and validates a safetensors file: header length and JSON, every entry's dtype, shape
+ * and offsets (inside the file, matching the shape, covering the data area exactly).
+ * @throws FormatError naming the problem (and the tensor)
+ */
+export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new FormatError(`safetensors: expected a Uint8Array, got ${describe(bytes)}`);
+  }
+  if (bytes.length < 8) {
+    throw new FormatError(
+      `safetensors: ${bytes.length} bytes is too short for the 8-byte header length`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getBigUint64(0, true);
+  if (n > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
+    throw new FormatError(
+      `safetensors: the header length ${n} exceeds the ${bytes.length - 8} bytes after it (not a safetensors file, or truncated)`,
+    );
+  }
+  const headerEnd = 8 + Number(n);
+  let header: unknown;
+  try {
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd)),
+    );
+  } catch (e) {
+    throw new FormatError(
+      `safetensors: the header is not valid UTF-8 JSON (${(e as Error).message})`,
+    );
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new FormatError(`safetensors: the header must be a JSON object, got ${describe(header)}`);
+  }
+  const dataLength = bytes.length - headerEnd;
+  const metadata: Record<string, string> = {};
+  const tensors = new Map<string, Tensor>();
+  const spans: [number, number, string][] = [];
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+        throw new FormatError(`safetensors: __metadata__ must be an object of strings`);
+      }
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v !== 'string') {
+          throw new FormatError(
+            `safetensors: __metadata__['${k}'] must be a string, got ${describe(v)}`,
+          );
+        }
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const { dtype, shape, data_offsets: offsets } = e;
+    if (dtype !== 'F32' && dtype !== 'F64') {
+      throw new FormatError(
+        `safetensors: tensor '${name}' has dtype ${describe(dtype)}; wasm-mlp reads 'F32' and 'F64'`,
+      );
+    }
+    if (!isDims(shape)) {
+      throw new FormatError(
+        `safetensors: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`,
+      );
+    }
+    if (!isDims(offsets) || offsets.length !== 2 || offsets[0]! > offsets[1]!) {
+      throw new FormatError(
+        `safetensors: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`,
+      );
+    }
+    const [begin, end] = offsets as [number, number];
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (end - begin !== count * BYTES[dtype]) {
+      throw new FormatError(
+        `safetensors: tensor '${name}' spans ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${count * BYTES[dtype]}`,
+      );
+    }
+    if (end > dataLength) {
+      throw new FormatError(
+        `safetensors: tensor '${name}' ends at byte ${end} of a ${dataLength}-byte data area (truncated file?)`,
+      );
+    }
+    const data = dtype === 'F32' ? new Float32Array(count) : new Float64Array(count);
+    const get = dtype === 'F32' ? view.getFloat32.bind(view) : view.getFloat64.bind(view);
+    const size = BYTES[dtype];
+    for (let i = 0, at = headerEnd + begin; i < count; i++, at += size) data[i] = get(at, true);
+    tensors.set(name, { dtype, shape, data });
+    spans.push([begin, end, name]);
+  }
+  // The reference reader rejects holes and overlaps: the tensors tile the data area.
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let covered = 0;
+  for (const [begin, end, name] of spans) {
+    if (begin !== covered) {
+      throw new FormatError(
+        `safetensors: tensor '${name}' starts at byte ${begin}, expected ${covered} (tensors must tile the data area without gaps or overlaps)`,
+      );
+    }
+    covered = end;
+  }
+  if (covered !== dataLength) {
+    throw new FormatError(
+      `safetensors: the tensors cover ${covered} of the ${dataLength} data bytes (trailing bytes)`,
+    );
+  }
+  return { tensors, metadata };
+}

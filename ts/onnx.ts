@@ -1,0 +1,162 @@
+/**
+ * `wasm-mlp/onnx`: ONNX export and import of networks, a separate entry point so the core
+ * bundle stays free of protobuf code (it needs the `protobufjs` dependency).
+ *
+ * @example
+ * import { Network } from 'wasm-mlp';
+ * import { toONNX } from 'wasm-mlp/onnx';
+ * const bytes = toONNX(net, { opset: 17 });   // serve it with onnxruntime
+ * net.toONNX({ opset: 17 });                 // the same, once this module was imported
+ * @module
+ */
+import {
+  FormatError,
+  Network,
+  OptionError,
+  type Architecture,
+  type Dtype,
+  type LoadOptions,
+  type NetworkOptions,
+  installOnnxExporter,
+  type OnnxExportOptions,
+} from './index.js';
+import {
+  DEFAULT_OPSET,
+  OPSET_RANGE,
+  OnnxProblem,
+  decodeOnnx,
+  encodeOnnx,
+  type MlpGraph,
+} from './io/onnx/model.js';
+import { architectureOptions, RESERVED_PREFIX } from './io/record.js';
+
+export { DEFAULT_OPSET, OPSET_RANGE };
+
+export type { OnnxExportOptions };
+
+const ARCHITECTURE_KEY = `${RESERVED_PREFIX}architecture`;
+
+/**
+ * The network as an ONNX model for inference: input `input` `[batch, n_0]`, output `output`
+ * `[batch, n_L]`, one `Gemm` and one activation node per layer (`Sigmoid`, `Tanh`, `Relu`,
+ * `LeakyRelu`, `Identity`, `Softmax` on the last axis). `metadata_props` hold
+ * `net.metadata` and the architecture. onnxruntime's CPU provider runs it in float and double.
+ * @throws OptionError for a bad option; StateError after dispose
+ */
+export function toONNX(net: Network<Dtype>, options: OnnxExportOptions = {}): Uint8Array {
+  if (!(net instanceof Network)) {
+    throw new OptionError('toONNX: expected a Network from wasm-mlp as the first argument');
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new OptionError(`toONNX options must be an object, got ${String(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'opset' && key !== 'dtype') {
+      throw new OptionError(`toONNX: unknown option '${key}'; known options: opset, dtype`);
+    }
+  }
+  const opset = options.opset ?? DEFAULT_OPSET;
+  if (!Number.isInteger(opset) || opset < OPSET_RANGE[0] || opset > OPSET_RANGE[1]) {
+    throw new OptionError(
+      `opset must be an integer from ${OPSET_RANGE[0]} to ${OPSET_RANGE[1]}, got ${String(opset)}`,
+    );
+  }
+  const dtype = options.dtype ?? net.dtype;
+  if (dtype !== 'f32' && dtype !== 'f64') {
+    throw new OptionError(`dtype must be 'f32' or 'f64', got ${String(dtype)}`);
+  }
+  const json = net.toJSON();
+  const params = net.getParameters();
+  const graph: MlpGraph = {
+    layers: [...net.layers],
+    activations: net.activations.map((a) => ({ ...a })),
+    dtype,
+    weights: params.weights,
+    biases: params.biases,
+    metadata: {
+      ...net.metadata,
+      [ARCHITECTURE_KEY]: JSON.stringify({ ...json.architecture, dtype }),
+    },
+  };
+  return encodeOnnx(graph, opset, '');
+}
+
+/**
+ * Runs a decoder, rethrowing its format problems as the public `FormatError` (this entry point
+ * is bundled apart from the core, so the decoders' error classes are copies).
+ */
+function asFormatError<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof OnnxProblem || (e instanceof Error && e.name === 'FormatError')) {
+      throw new FormatError(`ONNX: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/** Options of {@link fromONNX}. */
+export interface OnnxImportOptions extends LoadOptions {
+  /**
+   * `Network.create` options (loss, optimizer, …) for models without this library's
+   * architecture metadata, or to override it. Layers and activations come from the graph.
+   */
+  architecture?: Partial<Omit<NetworkOptions<Dtype>, 'backend' | 'wasm' | 'layers'>>;
+}
+
+/**
+ * A network from an MLP-shaped ONNX model: a chain of `Gemm` (or `MatMul` + `Add`) and
+ * activation nodes with constant FLOAT/DOUBLE weights, as {@link toONNX} writes and as
+ * `torch.onnx.export` writes for an `nn.Sequential` of `Linear` layers and activations.
+ * @throws FormatError naming the node or initializer that does not fit; OptionError for an
+ *   invalid architecture
+ */
+export async function fromONNX<D extends Dtype = Dtype>(
+  bytes: Uint8Array,
+  options: OnnxImportOptions = {},
+): Promise<Network<D>> {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new FormatError('fromONNX: expected the model bytes as a Uint8Array');
+  }
+  const graph = asFormatError(() => decodeOnnx(bytes));
+  const { architecture: override, ...load } = options;
+  const inferred: NetworkOptions<Dtype> = {
+    layers: graph.layers,
+    activation: graph.activations.map((a) => (a.type === 'leakyRelu' ? a : a.type)),
+    dtype: graph.dtype,
+  };
+  const last = graph.activations[graph.activations.length - 1]!.type;
+  if (last === 'softmax') inferred.loss = 'categorical-cross-entropy';
+  else if (last !== 'sigmoid') inferred.loss = 'mse';
+  const saved = graph.metadata[ARCHITECTURE_KEY];
+  let base: NetworkOptions<Dtype> = inferred;
+  if (saved !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(saved);
+    } catch {
+      throw new FormatError(`ONNX: metadata ${ARCHITECTURE_KEY} is not JSON`);
+    }
+    base = asFormatError(() => architectureOptions(parsed, `metadata ${ARCHITECTURE_KEY}`));
+    const layers = (parsed as Architecture).layers;
+    if (JSON.stringify(layers) !== JSON.stringify(graph.layers)) {
+      throw new FormatError(
+        `ONNX: the metadata says layers [${String(layers)}] but the graph has [${graph.layers.join(', ')}]`,
+      );
+    }
+    // The graph's own activations and dtype are what the weights were exported with.
+    base = { ...base, activation: inferred.activation!, dtype: graph.dtype };
+  }
+  const net = await Network.create<D>({ ...base, ...override, ...load } as NetworkOptions<D>);
+  net.setParameters({ weights: graph.weights, biases: graph.biases });
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(graph.metadata)) {
+    if (!k.startsWith(RESERVED_PREFIX)) metadata[k] = v;
+  }
+  net.metadata = metadata;
+  return net;
+}
+
+// `net.toONNX()` on every Network once this entry point is imported.
+installOnnxExporter(toONNX);
