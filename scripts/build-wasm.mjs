@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds crates/mlp-core to wasm32-unknown-unknown with SIMD128 and copies the module to
-// dist/wasm_mlp.wasm.
+// dist/wasm_mlp.wasm, then a second time with relaxed SIMD (f32x4.relaxed_madd, a real FMA)
+// to dist/wasm_mlp_relaxed.wasm, which the loader picks when the engine validates relaxed SIMD.
 //
 // Two toolchains can do this, and we pick whichever is present:
 //   1. rustup with the wasm32-unknown-unknown target installed (a normal developer machine):
@@ -22,6 +23,15 @@ const CRATE = 'mlp-core';
 const ARTIFACT = 'wasm_mlp.wasm';
 const DEBIAN_PACKAGES = ['rustc-web', 'cargo-web', 'rust-web-src', 'lld-19'];
 const SIMD_FLAGS = '-C target-feature=+simd128';
+/** The builds: the default SIMD128 one and the optional relaxed-SIMD one (own target dir). */
+const FLAVORS = [
+  { artifact: ARTIFACT, flags: SIMD_FLAGS, dir: '' },
+  {
+    artifact: 'wasm_mlp_relaxed.wasm',
+    flags: `${SIMD_FLAGS},+relaxed-simd`,
+    dir: 'relaxed',
+  },
+];
 
 function run(cmd, args, env = {}) {
   const result = spawnSync(cmd, args, {
@@ -52,11 +62,14 @@ function rustupToolchain() {
   if (!installed || !installed.split('\n').includes(WASM_TARGET)) return null;
   return {
     name: `rustup (${capture('rustc', ['--version'])})`,
-    build() {
-      run('cargo', ['build', '--release', '--target', WASM_TARGET, '-p', CRATE], {
-        RUSTFLAGS: SIMD_FLAGS,
-      });
-      return join(root, 'target', WASM_TARGET, 'release', ARTIFACT);
+    build({ flags, dir }) {
+      const targetDir = join(root, 'target', dir);
+      run(
+        'cargo',
+        ['build', '--release', '--target', WASM_TARGET, '-p', CRATE, '--target-dir', targetDir],
+        { RUSTFLAGS: flags },
+      );
+      return join(targetDir, WASM_TARGET, 'release', ARTIFACT);
     },
   };
 }
@@ -73,8 +86,8 @@ function debianToolchain() {
   if (!existsSync(vendor) || !linker) return null;
   return {
     name: `Debian ${capture(rustc, ['--version'])} with -Zbuild-std, linker ${linker}`,
-    build() {
-      const targetDir = join(root, 'target', 'wasm-debian');
+    build({ flags, dir }) {
+      const targetDir = join(root, 'target', dir ? `wasm-debian-${dir}` : 'wasm-debian');
       mkdirSync(targetDir, { recursive: true });
       // Only this build reads the vendored std dependencies; native builds are unaffected.
       const config = join(targetDir, 'vendor-std.toml');
@@ -102,7 +115,7 @@ function debianToolchain() {
         {
           PATH: `/usr/bin:${process.env.PATH}`,
           RUSTC_BOOTSTRAP: '1',
-          RUSTFLAGS: `${SIMD_FLAGS} -C linker=${linker}`,
+          RUSTFLAGS: `${flags} -C linker=${linker}`,
         },
       );
       return join(targetDir, WASM_TARGET, 'release', ARTIFACT);
@@ -130,12 +143,14 @@ export function buildWasm({ install = false } = {}) {
     process.exit(1);
   }
   console.log(`[build-wasm] ${toolchain.name}`);
-  const artifact = toolchain.build();
-  const out = join(root, 'dist', ARTIFACT);
-  mkdirSync(dirname(out), { recursive: true });
-  copyFileSync(artifact, out);
-  console.log(`[build-wasm] wrote dist/${ARTIFACT}`);
-  return out;
+  const outs = FLAVORS.map((flavor) => {
+    const out = join(root, 'dist', flavor.artifact);
+    mkdirSync(dirname(out), { recursive: true });
+    copyFileSync(toolchain.build(flavor), out);
+    console.log(`[build-wasm] wrote dist/${flavor.artifact}`);
+    return out;
+  });
+  return outs[0];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,8 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The built core, as `npm run build` leaves it next to dist/index.js. */
-export const WASM_PATH = fileURLToPath(new URL('../dist/wasm_mlp.wasm', import.meta.url));
+/**
+ * The built core, as `npm run build` leaves it next to dist/index.js: the plain SIMD128 build,
+ * or the relaxed-SIMD one in the vitest project `relaxed` (env WASM_MLP_BUILD=relaxed).
+ */
+export const WASM_PATH = fileURLToPath(
+  process.env['WASM_MLP_BUILD'] === 'relaxed'
+    ? new URL('../dist/wasm_mlp_relaxed.wasm', import.meta.url)
+    : new URL('../dist/wasm_mlp.wasm', import.meta.url),
+);
 
 export interface VectorCase {
   name: string;

@@ -1,5 +1,5 @@
 /**
- * Input coercion: `number[] | number[][] | typed array` → flat row-major `Float64Array`,
+ * Input coercion: `number[] | number[][] | typed array` → flat row-major typed array,
  * with every shape and value check the public API promises. Nothing here touches a network,
  * so a throw leaves the network unchanged.
  * @module
@@ -14,9 +14,13 @@ export type MatrixInput =
   | ArrayLike<number>
   | readonly (readonly number[] | Float32Array | Float64Array | ArrayLike<number>)[];
 
-/** A validated batch: flat row-major float64 values and the number of rows. */
+/**
+ * A validated batch: flat row-major values and the number of rows. A flat `Float32Array` /
+ * `Float64Array` input is passed through as is (not copied: the backends only read it during
+ * the call), so a training loop over typed arrays allocates no copies.
+ */
 export interface Matrix {
-  readonly data: Float64Array;
+  readonly data: Float32Array | Float64Array;
   readonly batch: number;
 }
 
@@ -132,13 +136,21 @@ export function toMatrix(
         `${expected.batch * cols}, got ${n} (${plural(batch, 'row')} of ${cols})`,
     );
   }
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    data[i] = checkValue(rows[i], dtype, () =>
-      cols === 1
-        ? `${name}[${i}]`
-        : `${name}[${i}] (row ${Math.floor(i / cols)}, column ${i % cols})`,
-    );
+  const where = (i: number) => () =>
+    cols === 1
+      ? `${name}[${i}]`
+      : `${name}[${i}] (row ${Math.floor(i / cols)}, column ${i % cols})`;
+  if (value instanceof Float32Array || value instanceof Float64Array) {
+    // Hot path (no copy, no closure per element): |v| ≤ limit proves v finite and, for an f32
+    // network, representable; anything else goes to checkValue, which throws or accepts it.
+    const limit = dtype === 'f32' && value instanceof Float64Array ? F32_MAX : Number.MAX_VALUE;
+    for (let i = 0; i < n; i++) {
+      const v = value[i]!;
+      if (!(Math.abs(v) <= limit)) checkValue(v, dtype, where(i));
+    }
+    return { data: value, batch };
   }
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = checkValue(rows[i], dtype, where(i));
   return { data, batch };
 }

@@ -378,7 +378,12 @@ export const ROW_SUM_TOLERANCE = 1e-6;
  * rows summing to 1 (within {@link ROW_SUM_TOLERANCE}). Squared errors accept any value.
  * @throws TargetError naming the first offending element or row
  */
-export function checkTargets(loss: LossName, y: Float64Array, cols: number, name = 'y'): void {
+export function checkTargets(
+  loss: LossName,
+  y: Float32Array | Float64Array,
+  cols: number,
+  name = 'y',
+): void {
   if (requiredOutput(loss) === null) return;
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;

@@ -131,6 +131,8 @@ export interface Evaluation {
 
 /** What the last forward left in the cache, for `backward()`. */
 type Cache = { readonly batch: number } | { readonly usedBy: string } | null;
+/** The cache state after trainStep (one shared object: the hot path allocates nothing). */
+const USED_BY_TRAIN_STEP: Cache = { usedBy: 'trainStep()' };
 
 /** @internal Internals reachable by `crossCheck` (same package), not part of the public API. */
 export interface NetworkInternals {
@@ -569,7 +571,7 @@ export class Network<D extends Dtype = 'f32'> {
     const X = this.#x(x);
     const Y = this.#y(y, X.batch, 'the batch of x');
     const loss = this.#backend.trainStep(X.data, Y.data, X.batch, this.#learningRate);
-    this.#cache = { usedBy: 'trainStep()' };
+    this.#cache = USED_BY_TRAIN_STEP;
     return loss;
   }
 

@@ -1,8 +1,9 @@
 // The package as users install it (npm pack), bundled by Vite and by esbuild into a small app
 // (test/browser/fixtures/app) that trains XOR on the main thread and in a module worker, then
 // loaded in Chromium under a strict CSP. Vite needs no configuration for the wasm file (it sees
-// `new URL('./wasm_mlp.wasm', import.meta.url)` and emits it); esbuild does not copy assets, so
-// the app copies wasm_mlp.wasm next to its bundle, or imports wasm-mlp/inline instead.
+// `new URL('./wasm_mlp.wasm', import.meta.url)` and its relaxed-SIMD twin and emits both);
+// esbuild does not copy assets, so the app copies the .wasm files next to its bundle, or imports
+// wasm-mlp/inline instead.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,11 +61,9 @@ async function bundleWithEsbuild(): Promise<void> {
   });
   for (const page of ['index.html', 'inline.html'])
     copyFileSync(join(app, page), join(out.esbuild, page));
-  // The one extra step esbuild users take (the README says so): the core next to the bundle.
-  copyFileSync(
-    join(work, 'node_modules', 'wasm-mlp', 'dist', 'wasm_mlp.wasm'),
-    join(out.esbuild, 'wasm_mlp.wasm'),
-  );
+  // The one extra step esbuild users take (the README says so): the cores next to the bundle.
+  for (const core of ['wasm_mlp.wasm', 'wasm_mlp_relaxed.wasm'])
+    copyFileSync(join(work, 'node_modules', 'wasm-mlp', 'dist', core), join(out.esbuild, core));
 }
 
 let browser: Browser;
@@ -133,9 +132,10 @@ describe.each(['vite', 'esbuild'] as const)('an app bundled by %s', (bundler) =>
   });
 });
 
-it('Vite emitted the core as a hashed asset, and nothing from dist/ is fetched', () => {
+it('Vite emitted both cores as hashed assets, and nothing from dist/ is fetched', () => {
   const assets = readdirSync(join(out.vite, 'assets'));
-  expect(assets.filter((name) => name.endsWith('.wasm'))).toEqual([
+  expect(assets.filter((name) => name.endsWith('.wasm')).sort()).toEqual([
     expect.stringMatching(/^wasm_mlp-[\w-]+\.wasm$/),
+    expect.stringMatching(/^wasm_mlp_relaxed-[\w-]+\.wasm$/),
   ]);
 });

@@ -1,6 +1,6 @@
 // Launches Debian's chromium through playwright-core for the browser tests: headless, fresh
 // profile, no network chatter. The path comes from CHROMIUM_PATH or scripts/chromium.mjs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
@@ -21,6 +21,20 @@ export interface Browser {
   /** A new page whose console errors and uncaught exceptions are collected in `errors`. */
   page(): Promise<{ page: Page; errors: string[] }>;
   close(): Promise<void>;
+}
+
+/**
+ * Whether this Chromium validates dist/wasm_mlp_relaxed.wasm, i.e. whether the default loader
+ * picks the relaxed-SIMD build there (ts/backends/wasm/default-source.ts).
+ */
+export async function chromiumHasRelaxedSimd(browser: Browser): Promise<boolean> {
+  const bytes = [...readFileSync(new URL('../../dist/wasm_mlp_relaxed.wasm', import.meta.url))];
+  const { page } = await browser.page();
+  try {
+    return await page.evaluate((b) => WebAssembly.validate(new Uint8Array(b)), bytes);
+  } finally {
+    await page.close();
+  }
 }
 
 export async function launchChromium(): Promise<Browser> {

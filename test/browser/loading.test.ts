@@ -3,12 +3,14 @@
 // gets from the same bundle.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBaseline } from './baseline.js';
-import { launchChromium, type Browser } from './chromium.js';
+import { chromiumHasRelaxedSimd, launchChromium, type Browser } from './chromium.js';
 import { startTestServer } from './server.js';
 
 let browser: Browser;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let baseline: Awaited<ReturnType<typeof nodeBaseline>>;
+/** The file the default source fetches in this Chromium (the relaxed build where it validates). */
+let defaultFile: string;
 
 beforeAll(async () => {
   [browser, server, baseline] = await Promise.all([
@@ -16,6 +18,7 @@ beforeAll(async () => {
     startTestServer(),
     nodeBaseline(),
   ]);
+  defaultFile = (await chromiumHasRelaxedSimd(browser)) ? 'wasm_mlp_relaxed.wasm' : 'wasm_mlp.wasm';
 });
 afterAll(async () => {
   await browser?.close();
@@ -51,7 +54,8 @@ describe('loading the core in Chromium', () => {
     expect(failure).toBeUndefined();
     expect(errors).toEqual([]);
     expect(result).toEqual({ mode, ...baseline });
-    expect(wasmRequests).toEqual([`${server.url}/dist/wasm_mlp.wasm`]);
+    const file = mode === 'default' ? defaultFile : 'wasm_mlp.wasm';
+    expect(wasmRequests).toEqual([`${server.url}/dist/${file}`]);
   });
 
   it('single-file build: no .wasm request at all', async () => {

@@ -26,7 +26,7 @@ export interface OptimizerState {
  * after the other, starting at element `at`. Returns `dst`.
  */
 export function gatherRows<A extends Real>(
-  src: Float64Array,
+  src: Real,
   cols: number,
   rows: ArrayLike<number>,
   dst: A,
@@ -55,30 +55,25 @@ export interface Backend {
   /** Overwrites the optimizer state (`slots × paramCount` values) and the step count. */
   setOptimizerState(state: ArrayLike<number>, step: number): void;
   /** Forward pass on `batch` rows; caches every layer's output; returns a copy of the output. */
-  forward(x: Float64Array, batch: number): Real;
+  forward(x: Real, batch: number): Real;
   /** A copy of the first `batch` rows of the last forward's output (also after loss/trainStep). */
   output(batch: number): Real;
   /** One optimizer step from the cache of the last `forward` (same `batch`) and targets `y`. */
-  backward(y: Float64Array, batch: number, learningRate: number): void;
+  backward(y: Real, batch: number, learningRate: number): void;
   /**
    * forward + loss + backward; returns the loss before the update. A non-finite loss skips
    * the update (parameters, optimizer state and step count unchanged).
    */
-  trainStep(x: Float64Array, y: Float64Array, batch: number, learningRate: number): number;
+  trainStep(x: Real, y: Real, batch: number, learningRate: number): number;
   /**
    * {@link trainStep} on the rows `rows` of `x` and `y` (the whole data set, row-major),
    * gathered straight into the backend's batch buffers.
    */
-  trainRows(
-    x: Float64Array,
-    y: Float64Array,
-    rows: ArrayLike<number>,
-    learningRate: number,
-  ): number;
+  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number;
   /** forward + loss + gradient (no update); returns the flat gradient (copy) and the loss. */
-  gradients(x: Float64Array, y: Float64Array, batch: number): { grads: Real; loss: number };
+  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number };
   /** forward + loss. */
-  loss(x: Float64Array, y: Float64Array, batch: number): number;
+  loss(x: Real, y: Real, batch: number): number;
   /** A new, independent backend of the same kind, configuration and current parameters. */
   clone(): Backend;
   /** Frees what the backend owns. Idempotent. */

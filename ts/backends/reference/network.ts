@@ -90,7 +90,7 @@ export class ReferenceBackend implements Backend {
     this.#step = step;
   }
 
-  forward(x: Float64Array, batch: number): Real {
+  forward(x: Real, batch: number): Real {
     this.#forward(x, batch);
     return this.output(batch);
   }
@@ -100,7 +100,7 @@ export class ReferenceBackend implements Backend {
     return out.slice(0, batch * this.spec.layers[this.spec.layers.length - 1]!);
   }
 
-  #forward(x: Float64Array, batch: number): void {
+  #forward(x: Real, batch: number): void {
     let input: Real = this.#Array.from(x); // inputs[0] = x, rounded to the dtype
     this.#inputs = [];
     this.#outputs = [];
@@ -119,7 +119,7 @@ export class ReferenceBackend implements Backend {
   }
 
   /** The loss of the cached output and `dL/dz` of the output layer. */
-  #lossAndGrad(y: Float64Array): { loss: number; grad: Real } {
+  #lossAndGrad(y: Real): { loss: number; grad: Real } {
     const { layers, loss, activations } = this.spec;
     const cols = layers[layers.length - 1]!;
     const out = this.#outputs[this.#outputs.length - 1]!;
@@ -172,23 +172,18 @@ export class ReferenceBackend implements Backend {
     if (learningRate !== null) this.#step = step;
   }
 
-  backward(y: Float64Array, batch: number, learningRate: number): void {
+  backward(y: Real, batch: number, learningRate: number): void {
     this.#backward(this.#lossAndGrad(y).grad, batch, learningRate);
   }
 
-  trainStep(x: Float64Array, y: Float64Array, batch: number, learningRate: number): number {
+  trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
     this.#forward(x, batch);
     const { loss, grad } = this.#lossAndGrad(y);
     if (Number.isFinite(loss)) this.#backward(grad, batch, learningRate); // else: skip the update
     return loss;
   }
 
-  trainRows(
-    x: Float64Array,
-    y: Float64Array,
-    rows: ArrayLike<number>,
-    learningRate: number,
-  ): number {
+  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
     const { layers } = this.spec;
     const xs = gatherRows(x, layers[0]!, rows, new Float64Array(rows.length * layers[0]!));
     const nOut = layers[layers.length - 1]!;
@@ -196,14 +191,14 @@ export class ReferenceBackend implements Backend {
     return this.trainStep(xs, ys, rows.length, learningRate);
   }
 
-  gradients(x: Float64Array, y: Float64Array, batch: number): { grads: Real; loss: number } {
+  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number } {
     this.#forward(x, batch);
     const { loss, grad } = this.#lossAndGrad(y);
     this.#backward(grad, batch, null);
     return { grads: this.#grads.slice(), loss };
   }
 
-  loss(x: Float64Array, y: Float64Array, batch: number): number {
+  loss(x: Real, y: Real, batch: number): number {
     this.#forward(x, batch);
     return this.#lossAndGrad(y).loss;
   }

@@ -7,6 +7,7 @@
 import bytes from 'wasm-mlp:embedded-core';
 import type { WasmSource } from '../../options.js';
 
-export function defaultWasmSource(): WasmSource {
-  return bytes;
+/** The embedded plain SIMD128 build (the relaxed one is not embedded: one core, half the size). */
+export function defaultWasmSources(): WasmSource[] {
+  return [bytes];
 }

@@ -2,8 +2,9 @@
  * Finds, compiles and instantiates the WebAssembly core, once per source.
  *
  * - Default source (`default-source.ts`): `new URL('./wasm_mlp.wasm', import.meta.url)`, i.e.
- *   the file next to the bundle (`dist/wasm_mlp.wasm` for `dist/index.js`); in the single-file
- *   build (`dist/index.inline.js`) the embedded bytes instead.
+ *   the file next to the bundle (`dist/wasm_mlp.wasm` for `dist/index.js`), or
+ *   `wasm_mlp_relaxed.wasm` where relaxed SIMD validates; in the single-file build
+ *   (`dist/index.inline.js`) the embedded bytes of the plain build instead.
  * - Node: `file:` URLs and plain paths are read with `fs` (relative paths resolve against the
  *   current directory); `http(s):` URLs are fetched.
  * - Browsers: URLs (and strings, resolved against the document) are fetched and compiled with
@@ -19,7 +20,7 @@
 import { WasmMlpError } from '../../errors.js';
 import { nodeBuiltin } from '../../node-builtin.js';
 import type { WasmSource } from '../../options.js';
-import { defaultWasmSource } from './default-source.js';
+import { defaultWasmSources } from './default-source.js';
 import { WasmCore } from './ffi.js';
 
 const byHref = new Map<string, Promise<WasmCore>>();
@@ -114,10 +115,25 @@ function cached<K>(
 }
 
 /**
- * Loads the core from `source` (default: {@link defaultWasmSource}), sharing one instance per
- * source. Rejects with {@link WasmMlpError} if the module cannot be read or lacks the ABI.
+ * Loads the core from `source`, sharing one instance per source; without a source, from the
+ * first of {@link defaultWasmSources} that loads (relaxed build, else plain). Rejects with
+ * {@link WasmMlpError} if the module cannot be read or lacks the ABI.
  */
-export function loadWasm(source: WasmSource = defaultWasmSource()): Promise<WasmCore> {
+export async function loadWasm(source?: WasmSource): Promise<WasmCore> {
+  if (source !== undefined) return loadSource(source);
+  const candidates = defaultWasmSources();
+  for (const [i, candidate] of candidates.entries()) {
+    try {
+      return await loadSource(candidate);
+    } catch (error) {
+      // The last candidate is the plain build every install has: its error is the one to report.
+      if (i === candidates.length - 1) throw error;
+    }
+  }
+  throw new WasmMlpError('no default WebAssembly source');
+}
+
+function loadSource(source: WasmSource): Promise<WasmCore> {
   if (typeof source === 'string' || source instanceof URL) {
     const urlPromise = typeof source === 'string' ? resolveString(source) : Promise.resolve(source);
     return urlPromise.then((url) =>

@@ -32,6 +32,9 @@ export class WasmBackend implements Backend {
   #net: NetPtr;
   /** Rows the Rust buffers currently hold (after the last successful reserve). */
   #capacity = 0;
+  /** The input / target buffers' addresses, fetched once per reserve (they move only then). */
+  #inputPtr = 0;
+  #targetPtr = 0;
 
   /**
    * Creates the Rust network and copies `params` into it.
@@ -77,14 +80,16 @@ export class WasmBackend implements Backend {
       throw new WasmMlpError(`out of WebAssembly memory reserving buffers for a batch of ${batch}`);
     }
     this.#capacity = batch;
+    this.#inputPtr = this.#api.input(this.#net);
+    this.#targetPtr = this.#api.target(this.#net);
   }
 
-  #writeInput(x: Float64Array): void {
-    this.core.write(this.dtype, this.#api.input(this.#net), x);
+  #writeInput(x: Real): void {
+    this.core.write(this.dtype, this.#inputPtr, x);
   }
 
-  #writeTarget(y: Float64Array): void {
-    this.core.write(this.dtype, this.#api.target(this.#net), y);
+  #writeTarget(y: Real): void {
+    this.core.write(this.dtype, this.#targetPtr, y);
   }
 
   getParams(): Real {
@@ -106,7 +111,7 @@ export class WasmBackend implements Backend {
     this.#api.setStepCount(this.#net, step);
   }
 
-  forward(x: Float64Array, batch: number): Real {
+  forward(x: Real, batch: number): Real {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#api.forward(this.#net, batch);
@@ -118,37 +123,32 @@ export class WasmBackend implements Backend {
     return this.core.read(this.dtype, this.#api.output(this.#net), batch * nOut);
   }
 
-  backward(y: Float64Array, batch: number, learningRate: number): void {
+  backward(y: Real, batch: number, learningRate: number): void {
     // The caller guarantees a forward() of this batch came first, so no reserve is needed.
     this.#writeTarget(y);
     this.#api.backward(this.#net, batch, learningRate);
   }
 
-  trainStep(x: Float64Array, y: Float64Array, batch: number, learningRate: number): number {
+  trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
     return this.#api.trainStep(this.#net, batch, learningRate);
   }
 
-  trainRows(
-    x: Float64Array,
-    y: Float64Array,
-    rows: ArrayLike<number>,
-    learningRate: number,
-  ): number {
+  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
     const { layers } = this.spec;
     const batch = rows.length;
     this.#reserve(batch);
     // Gather the rows straight into the core's batch buffers: no intermediate copy.
     const size = this.dtype === 'f64' ? 8 : 4;
     const heap = this.core.heap(this.dtype);
-    gatherRows(x, layers[0]!, rows, heap, this.#api.input(this.#net) / size);
-    gatherRows(y, layers[layers.length - 1]!, rows, heap, this.#api.target(this.#net) / size);
+    gatherRows(x, layers[0]!, rows, heap, this.#inputPtr / size);
+    gatherRows(y, layers[layers.length - 1]!, rows, heap, this.#targetPtr / size);
     return this.#api.trainStep(this.#net, batch, learningRate);
   }
 
-  gradients(x: Float64Array, y: Float64Array, batch: number): { grads: Real; loss: number } {
+  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number } {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
@@ -157,7 +157,7 @@ export class WasmBackend implements Backend {
     return { grads, loss };
   }
 
-  loss(x: Float64Array, y: Float64Array, batch: number): number {
+  loss(x: Real, y: Real, batch: number): number {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);

@@ -3,7 +3,7 @@
 //! Loop nest (BLIS / `matrixmultiply` style), outermost first:
 //! ```text
 //! for jc in 0..n step NC        B block  (kc × nc) packed once per (jc, pc)   → L3
-//!   for pc in 0..k step KC
+//!   for pc in 0..k step kc      kc = k split into ⌈k/KC⌉ equal blocks
 //!     pack op(B)[pc.., jc..] into NR-column panels
 //!     for ic in 0..m step MC    A block  (mc × kc) packed once per (ic, pc)   → L2
 //!       pack op(A)[ic.., pc..] into MR-row panels
@@ -14,18 +14,35 @@
 //! Edges (m, n not multiples of MR / NR) are zero-padded by the packing and written with the
 //! micro-kernel's masked store; `k` needs no padding.
 
+use crate::kernels::epilogue::{CTile, Epilogue, NoEpilogue};
 use crate::kernels::matrix::{MatMut, MatRef};
 use crate::kernels::microkernel::{microkernel, nr, Tile, MR};
 use crate::kernels::pack::{pack_panels, packed_len};
+use crate::kernels::small_gemm::{single_row_gemm, small_gemm, SMALL_PRODUCT};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 
-/// Rows of op(A) per block: the packed MC×KC A block (120 KiB f32) stays in the 1 MiB L2.
+/// Rows of op(A) per block at full depth KC: the packed MC×KC A block (120 KiB f32) stays in
+/// the 1 MiB L2 (shallower blocks get proportionally more rows, see `block_rows`).
 pub const MC: usize = 120;
 /// Depth per block: an MR×KC A panel (4 KiB) + a KC×NR B panel (8 KiB) fit the 32 KiB L1.
 pub const KC: usize = 256;
 /// Columns of op(B) per block: the KC×NC B block lives in L3, so B is packed once for MLP-sized n.
 pub const NC: usize = 4096;
+
+/// The depth of each k block: `k` split into `⌈k / KC⌉` nearly equal blocks, so no block is a
+/// short remainder (k = 784 gives 4 × 196, not 3 × 256 + 16), since every block pays a C load
+/// and store per tile.
+fn balanced_depth(k: usize) -> usize {
+    k.div_ceil(k.div_ceil(KC))
+}
+
+/// Rows of op(A) per block for depth `kc`: the A block keeps the `MC × KC` footprint, so a
+/// shallow product (the weight gradient `Aᵀ·B` has k = batch) packs taller blocks and reuses
+/// each B micro-panel across more tiles. A multiple of `MR`.
+fn block_rows(kc: usize) -> usize {
+    (MC * KC / kc.max(1)).next_multiple_of(MR)
+}
 
 /// The packing buffers, allocated on first use, grown only when a larger product needs it,
 /// and reused by every call (the network owns one, so training does not allocate).
@@ -46,9 +63,9 @@ impl<T: SimdReal> GemmWorkspace<T> {
 
     /// Buffer lengths an `m×k · k×n` product needs.
     fn needed(m: usize, n: usize, k: usize) -> (usize, usize) {
-        let kc = k.min(KC);
+        let kc = balanced_depth(k.max(1));
         (
-            packed_len(m.min(MC), kc, MR),
+            packed_len(m.min(block_rows(kc)), kc, MR),
             packed_len(n.min(NC), kc, nr::<T>()),
         )
     }
@@ -80,6 +97,20 @@ pub fn gemm<T: SimdReal>(
     c: MatMut<'_, T>,
     accumulate: bool,
 ) {
+    gemm_with_epilogue(ws, a, b, c, accumulate, &mut NoEpilogue);
+}
+
+/// [`gemm`], then `epilogue` applied to each finished micro-kernel tile of C right after its
+/// last depth block is stored (so while it is in L1); every element of C is in exactly one
+/// tile. See [`crate::kernels::epilogue`].
+pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
+    ws: &mut GemmWorkspace<T>,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+    accumulate: bool,
+    epilogue: &mut E,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
         b.rows == k && c.rows == m && c.cols == n,
@@ -89,25 +120,40 @@ pub fn gemm<T: SimdReal>(
         return;
     }
     let ldc = n;
-    if k == 0 {
-        if !accumulate {
-            c.data[..m * n].fill(T::ZERO);
+    // Unpacked paths (tiny products, including k = 0; one row of A): C is finished in one go.
+    let small = m * n * k <= SMALL_PRODUCT;
+    if small || (m == 1 && b.cs == 1) {
+        if small {
+            small_gemm(a, b, c.data, accumulate);
+        } else {
+            single_row_gemm(a, b, c.data, accumulate);
         }
+        epilogue.apply(CTile {
+            row0: 0,
+            col0: 0,
+            rows: m,
+            cols: n,
+            ldc,
+            data: c.data,
+        });
         return;
     }
     ws.try_reserve(m, n, k)
         .expect("gemm workspace allocation failed");
     let nr = nr::<T>();
+    let kc_step = balanced_depth(k);
 
     for jc in (0..n).step_by(NC) {
         let nc = NC.min(n - jc);
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
+        for pc in (0..k).step_by(kc_step) {
+            let kc = kc_step.min(k - pc);
             // Later depth blocks add onto the partial products of the earlier ones.
             let acc = accumulate || pc > 0;
+            let last_depth = pc + kc == k;
             pack_panels(b.block(pc, jc, kc, nc).t(), nr, &mut ws.b);
-            for ic in (0..m).step_by(MC) {
-                let mc = MC.min(m - ic);
+            let mc_step = block_rows(kc);
+            for ic in (0..m).step_by(mc_step) {
+                let mc = mc_step.min(m - ic);
                 pack_panels(a.block(ic, pc, mc, kc), MR, &mut ws.a);
                 for jr in (0..nc).step_by(nr) {
                     let b_panel = &ws.b[jr * kc..(jr + nr) * kc];
@@ -120,6 +166,16 @@ pub fn gemm<T: SimdReal>(
                         };
                         let c_tile = &mut c.data[(ic + ir) * ldc + jc + jr..];
                         microkernel(kc, a_panel, b_panel, c_tile, tile, acc);
+                        if last_depth {
+                            epilogue.apply(CTile {
+                                row0: ic + ir,
+                                col0: jc + jr,
+                                rows: tile.rows,
+                                cols: tile.cols,
+                                ldc,
+                                data: c_tile,
+                            });
+                        }
                     }
                 }
             }
@@ -230,6 +286,14 @@ mod tests {
             (4, 8, 1),
         ]);
         v.extend([(MC + 5, 2 * 8 + 3, KC + 7), (3, 5, 2 * KC + 1), (MR, 8, KC)]);
+        // Around the small-product threshold (128 multiply-adds), both sides of it.
+        v.extend([(4, 4, 8), (4, 4, 9), (1, 1, 129), (5, 5, 5), (2, 64, 1)]);
+        // Shallow k: taller A blocks (block_rows(30) = 1024 rows), two of them.
+        v.push((1030, 9, 30));
+        // One row of A (the unpacked vector-matrix path when B's rows are contiguous).
+        v.extend([(1, 130, 67), (1, 9, 300), (1, 3, 2 * KC + 1)]);
+        // k split into balanced depth blocks (784 = 4 × 196) with a k-unroll remainder.
+        v.extend([(9, 13, 3 * KC + 16), (MR + 1, 8, 4 * 3 + 1)]);
         v
     }
 
@@ -248,6 +312,26 @@ mod tests {
         let mut ws = GemmWorkspace::<f32>::new();
         for (m, n, k) in shapes() {
             check::<f32>(&mut rng, &mut ws, m, n, k);
+        }
+    }
+
+    #[test]
+    fn depth_blocks_are_balanced_and_cover_k() {
+        for k in [1, 2, KC - 1, KC, KC + 1, 784, 2 * KC, 5 * KC + 3] {
+            let kc = balanced_depth(k);
+            let blocks = k.div_ceil(kc);
+            assert!(kc <= KC && blocks == k.div_ceil(KC), "k={k} kc={kc}");
+            // The last block is at most one element per block shorter than the others.
+            assert!(k - (blocks - 1) * kc + blocks > kc, "k={k} kc={kc}");
+        }
+        assert_eq!(balanced_depth(784), 196);
+        // The A block keeps its MC × KC footprint and is a whole number of MR-row panels.
+        for kc in [1, 7, 64, 196, KC] {
+            let rows = block_rows(kc);
+            assert!(
+                rows.is_multiple_of(MR) && rows >= MC && (rows - MR) * kc < MC * KC,
+                "kc={kc}"
+            );
         }
     }
 

@@ -6,11 +6,15 @@
 //!
 //! Two V8 code-generation facts (see `/work/shared/PERFORMANCE-NOTES.md`) shape the loop:
 //! - TurboFan hoists every load of a loop body above its arithmetic, regardless of register
-//!   pressure. The k loop is unrolled by 2 with a never-taken, loop-variant early exit
-//!   (`p == never`, `never` an opaque `usize::MAX`) between the two steps, which forces the
-//!   first step's 4 rows to be computed before the second step's loads: the tile stays in
-//!   registers. Measured in Node 20 (512³ f32): this layout ≈ 37 GFLOP/s, the same as a
-//!   non-unrolled loop; unrolling by 4 (with or without exits every 2 rows) fell to ≈ 21.
+//!   pressure. The k loop is unrolled by `KU = 4` with a never-taken, loop-variant early exit
+//!   (`p + r == never`, `never` an opaque `usize::MAX`) after every `EXIT_ROWS = 4` rows, i.e.
+//!   after each k step, which forces each step's rows to be computed before the next step's
+//!   loads: the tile stays in registers.
+//!   Measured in Node 20 (f32, GFLOP/s, best of medians; `bench/gemm`): unroll 4 / exit per
+//!   step ≈ 39–41 on n = 512 and the three MLP shapes; unroll 2 ≈ 37–39; unroll 1 ≈ 35;
+//!   unroll 8 ≈ 36; exits every 2 rows ≈ 35. Other tiles (all fit the 15 registers on paper):
+//!   2×16 ≈ 38–40 on square shapes but 31 on `Aᵀ·B` (2-row A panels make packing costlier),
+//!   5×8 ≈ 25–32 and 3×12 ≈ 24–27 (V8 spills them).
 //! - V8 does not fold a `load32_splat`'s constant offset into the address; it keeps one
 //!   register per distinct offset. The broadcast addresses are therefore computed with
 //!   `wrapping_add`, which LLVM may not fold into the memarg (wrapping offsets cannot be),
@@ -22,8 +26,12 @@ use crate::simd::SimdReal;
 pub const MR: usize = 4;
 /// SIMD vectors per tile row; the tile is `NV · LANES` columns wide.
 pub const NV: usize = 2;
-/// The widest `NR` of any type (`f32`: 2 × 4 lanes), for the edge-tile scratch buffer.
-pub const NR_MAX: usize = 8;
+/// k-loop unroll factor (see the module docs for the measurements).
+const KU: usize = 4;
+/// Rows between two never-taken exits.
+const EXIT_ROWS: usize = 4;
+/// The widest `NR` of any type (`f32`: `NV` × 4 lanes), for the edge-tile scratch buffer.
+pub const NR_MAX: usize = NV * 4;
 
 /// Columns of the register tile for `T` (and the column count of a packed B panel).
 #[inline(always)]
@@ -105,21 +113,36 @@ pub fn microkernel<T: SimdReal>(
 type Acc<T> = [[<T as SimdReal>::V; NV]; MR];
 
 /// One k step of the tile: `acc[r] += a[r]·b` for the `MR` rows (`a`: `MR` packed values of A,
-/// broadcast one by one; `b`: `NR` packed values of B, two vectors).
+/// broadcast one by one; `b`: `NR` packed values of B, `NV` vectors). After every
+/// `EXIT_ROWS` rows it checks the never-true, loop-variant `p + r == never` and returns
+/// `false` if it held, so the caller can leave its loop (see the module docs: the exit makes
+/// V8 finish those rows before it issues later loads).
 ///
 /// # Safety
 /// `a` must be valid for `MR` reads and `b` for `NV·LANES` reads.
 #[inline(always)]
-unsafe fn step<T: SimdReal>(acc: &mut Acc<T>, a: *const T, b: *const T) {
-    // SAFETY: `b` is valid for NV·LANES = 2·LANES reads (the caller's contract).
-    let (b0, b1) = unsafe { (T::vload(b), T::vload(b.wrapping_add(T::LANES))) };
+unsafe fn step<T: SimdReal>(
+    acc: &mut Acc<T>,
+    a: *const T,
+    b: *const T,
+    p: usize,
+    never: usize,
+) -> bool {
+    // SAFETY: `b` is valid for NV·LANES reads (the caller's contract).
+    let bv: [T::V; NV] =
+        core::array::from_fn(|v| unsafe { T::vload(b.wrapping_add(v * T::LANES)) });
     for (r, row) in acc.iter_mut().enumerate() {
         // `wrapping_add`: an explicit address add for V8 (see the module docs).
         // SAFETY: r < MR and `a` is valid for MR reads.
         let ar = unsafe { T::vload_splat(a.wrapping_add(r)) };
-        row[0] = T::vmul_add(row[0], ar, b0);
-        row[1] = T::vmul_add(row[1], ar, b1);
+        for (x, &bj) in row.iter_mut().zip(&bv) {
+            *x = T::vmul_add(*x, ar, bj);
+        }
+        if (r + 1) % EXIT_ROWS == 0 && p.wrapping_add(r) == never {
+            return false;
+        }
     }
+    true
 }
 
 /// The register loop: returns the `MR × NV` accumulator vectors.
@@ -130,30 +153,39 @@ unsafe fn step<T: SimdReal>(acc: &mut Acc<T>, a: *const T, b: *const T) {
 unsafe fn accumulate_tile<T: SimdReal>(kc: usize, a: *const T, b: *const T) -> Acc<T> {
     let nr = nr::<T>();
     let mut acc: Acc<T> = [[T::vsplat(T::ZERO); NV]; MR];
-    // Opaque to LLVM (so the exit below reaches V8 intact); never equals a k index.
+    // Opaque to LLVM (so the exits reach V8 intact); never equals `p + r` for a k index p.
     let never = core::hint::black_box(usize::MAX);
     let mut p = 0;
-    // k unrolled by 2, with the never-taken, loop-variant exit between the two steps: V8
-    // then finishes step p's 4 rows before issuing step p+1's loads (see the module docs).
-    while p + 2 <= kc {
-        // SAFETY: p + 1 < kc, so a + p·MR / b + p·NR (and the next step's) are in bounds.
-        unsafe { step::<T>(&mut acc, a.wrapping_add(p * MR), b.wrapping_add(p * nr)) };
-        if p == never {
-            break;
+    while p + KU <= kc {
+        for u in 0..KU {
+            let q = p + u;
+            // SAFETY: q < kc, so a + q·MR and b + q·NR are valid for a step's reads.
+            if !unsafe {
+                step::<T>(
+                    &mut acc,
+                    a.wrapping_add(q * MR),
+                    b.wrapping_add(q * nr),
+                    q,
+                    never,
+                )
+            } {
+                return acc;
+            }
         }
-        // SAFETY: as above, for step p + 1.
+        p += KU;
+    }
+    while p < kc {
+        // SAFETY: p < kc.
         unsafe {
             step::<T>(
                 &mut acc,
-                a.wrapping_add((p + 1) * MR),
-                b.wrapping_add((p + 1) * nr),
+                a.wrapping_add(p * MR),
+                b.wrapping_add(p * nr),
+                p,
+                never,
             )
         };
-        p += 2;
-    }
-    if p < kc {
-        // SAFETY: p < kc.
-        unsafe { step::<T>(&mut acc, a.wrapping_add(p * MR), b.wrapping_add(p * nr)) };
+        p += 1;
     }
     acc
 }

@@ -5,14 +5,17 @@
 
 pub mod axpy;
 pub mod bias;
+pub mod epilogue;
 pub mod gemm;
 pub mod matrix;
 pub mod microkernel;
 pub mod pack;
 pub mod sigmoid;
+pub mod small_gemm;
 
 pub use axpy::axpy;
 pub use bias::{add_bias, column_sums};
-pub use gemm::{gemm, GemmWorkspace};
+pub use epilogue::{BiasActivation, CTile, Epilogue, NoEpilogue, ScaleByDerivative};
+pub use gemm::{gemm, gemm_with_epilogue, GemmWorkspace};
 pub use matrix::{MatMut, MatRef};
 pub use sigmoid::{sigmoid, sigmoid_backward};

@@ -20,7 +20,8 @@ pub fn packed_len(rows: usize, k: usize, w: usize) -> usize {
 }
 
 /// Packs `src` (`rows × k`) into `w`-row panels in `dst` (see the module docs).
-#[inline]
+/// Always inlined so `w` (`MR` or `NR`) is a constant and the short copies become vector moves.
+#[inline(always)]
 pub fn pack_panels<T: Real>(src: MatRef<'_, T>, w: usize, dst: &mut [T]) {
     let (rows, k) = (src.rows, src.cols);
     if rows == 0 || k == 0 {
@@ -30,8 +31,17 @@ pub fn pack_panels<T: Real>(src: MatRef<'_, T>, w: usize, dst: &mut [T]) {
     for (q, panel) in dst.chunks_exact_mut(k * w).enumerate() {
         let r0 = q * w;
         let h = w.min(rows - r0);
-        if src.cs == 1 {
-            // k is contiguous in the source: walk each source row, scatter with stride w.
+        if src.cs == 1 && h == w {
+            // k is contiguous in the source: gather one value from each of the w rows per k
+            // step, so the writes are contiguous (w constant-length row streams are read).
+            let block = &src.data[r0 * src.rs..(r0 + w - 1) * src.rs + k];
+            for (p, d) in panel.chunks_exact_mut(w).enumerate() {
+                for (i, v) in d.iter_mut().enumerate() {
+                    *v = block[i * src.rs + p];
+                }
+            }
+        } else if src.cs == 1 {
+            // The zero-padded last panel: walk each source row, scatter with stride w.
             for i in 0..h {
                 let start = (r0 + i) * src.rs;
                 let row = &src.data[start..start + k];

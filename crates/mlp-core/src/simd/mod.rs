@@ -5,7 +5,10 @@
 //! very same kernel code paths as the WebAssembly build.
 //!
 //! Arithmetic is deliberately non-fused (`acc + a·b` rounds twice): plain SIMD128 has no FMA,
-//! and the portable version must produce bit-identical results.
+//! and the portable version must produce bit-identical results. The one exception is the
+//! optional relaxed-SIMD build (`+relaxed-simd`, `dist/wasm_mlp_relaxed.wasm`), whose
+//! `vmul_add` is `relaxed_madd` (fused where the CPU has FMA, so rounded once): it is tested
+//! against the reference with the same error bounds, not bit for bit.
 
 use crate::real::Real;
 
@@ -31,7 +34,7 @@ pub trait SimdReal: Real {
     /// Lane-wise `a · b`.
     fn vmul(a: Self::V, b: Self::V) -> Self::V;
 
-    /// Lane-wise `acc + a·b`, rounded twice (not fused).
+    /// Lane-wise `acc + a·b`, rounded twice (not fused; fused in the relaxed-SIMD build).
     #[inline(always)]
     fn vmul_add(acc: Self::V, a: Self::V, b: Self::V) -> Self::V {
         Self::vadd(acc, Self::vmul(a, b))

@@ -30,6 +30,13 @@ impl SimdReal for f32 {
     fn vmul(a: v128, b: v128) -> v128 {
         f32x4_mul(a, b)
     }
+    /// With relaxed SIMD: `f32x4.relaxed_madd`, a fused multiply-add on hardware with FMA
+    /// (rounded once, so results differ from the portable build in the last bit).
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn vmul_add(acc: v128, a: v128, b: v128) -> v128 {
+        core::arch::wasm32::f32x4_relaxed_madd(a, b, acc)
+    }
     #[inline(always)]
     unsafe fn vload(p: *const f32) -> v128 {
         // SAFETY: the caller guarantees 4 readable f32 at `p`; v128.load is unaligned.
@@ -66,6 +73,13 @@ impl SimdReal for f64 {
     #[inline(always)]
     fn vmul(a: v128, b: v128) -> v128 {
         f64x2_mul(a, b)
+    }
+    /// With relaxed SIMD: `f64x2.relaxed_madd`, a fused multiply-add on hardware with FMA
+    /// (rounded once, so results differ from the portable build in the last bit).
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn vmul_add(acc: v128, a: v128, b: v128) -> v128 {
+        core::arch::wasm32::f64x2_relaxed_madd(a, b, acc)
     }
     #[inline(always)]
     unsafe fn vload(p: *const f64) -> v128 {

@@ -1,0 +1,280 @@
+//! GEMM epilogues: an operation applied to each finished tile of C while it is still in L1.
+//!
+//! [`gemm_with_epilogue`](crate::kernels::gemm::gemm_with_epilogue) calls
+//! [`Epilogue::apply`] once for every micro-kernel tile of C (at most `MR × NR`), right after
+//! the tile's last depth block was stored, so every element of C is visited exactly once, after
+//! it holds its final `op(A)·op(B) (+ C)` value. A layer uses it to fuse
+//! - forward: `z = x·W + b; y = act(z)` → [`BiasActivation`] (one pass over C instead of three),
+//! - backward: `g_prev = (pre · Wᵀ) ⊙ act'(y_prev)` → [`ScaleByDerivative`].
+//!
+//! Both take the activation as a slice function, so any activation's kernels plug in.
+
+use crate::real::Real;
+
+/// One finished tile of C: `rows × cols` at `(row0, col0)` of C, row stride `ldc`; `data`
+/// starts at the tile's top-left element.
+#[derive(Debug)]
+pub struct CTile<'a, T> {
+    /// First row of the tile in C.
+    pub row0: usize,
+    /// First column of the tile in C.
+    pub col0: usize,
+    /// Rows of the tile.
+    pub rows: usize,
+    /// Columns of the tile.
+    pub cols: usize,
+    /// Row stride of C.
+    pub ldc: usize,
+    /// C from the tile's top-left element on.
+    pub data: &'a mut [T],
+}
+
+impl<T> CTile<'_, T> {
+    /// Row `r` of the tile (`cols` values).
+    #[inline(always)]
+    pub fn row_mut(&mut self, r: usize) -> &mut [T] {
+        &mut self.data[r * self.ldc..r * self.ldc + self.cols]
+    }
+}
+
+/// An operation on finished tiles of C (see the module docs).
+pub trait Epilogue<T> {
+    /// Transforms one finished tile in place.
+    fn apply(&mut self, tile: CTile<'_, T>);
+}
+
+/// Leaves C as the product computed it (what plain `gemm` uses; compiles to nothing).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoEpilogue;
+
+impl<T> Epilogue<T> for NoEpilogue {
+    #[inline(always)]
+    fn apply(&mut self, _tile: CTile<'_, T>) {}
+}
+
+/// `c[r][j] = c[r][j] + bias[j]`, then `activate(row)` in place: the forward of a dense layer,
+/// with the same operations in the same order as `add_bias` followed by the activation.
+#[derive(Debug)]
+pub struct BiasActivation<'a, T, F> {
+    /// One value per column of C.
+    pub bias: &'a [T],
+    /// The activation, in place on a slice (e.g. `kernels::sigmoid`).
+    pub activate: F,
+}
+
+impl<T: Real, F: FnMut(&mut [T])> Epilogue<T> for BiasActivation<'_, T, F> {
+    #[inline(always)]
+    fn apply(&mut self, mut tile: CTile<'_, T>) {
+        let bias = &self.bias[tile.col0..tile.col0 + tile.cols];
+        for r in 0..tile.rows {
+            let row = tile.row_mut(r);
+            for (x, &b) in row.iter_mut().zip(bias) {
+                *x += b;
+            }
+            (self.activate)(row);
+        }
+    }
+}
+
+/// `derivative(row, y_row)` in place, where `y_row` is the same rows/columns of `y`
+/// (row stride `ldy`): e.g. `kernels::sigmoid_backward` gives `g = g ⊙ y(1 − y)`, the
+/// backward step through the previous layer's activation fused into `g = pre · Wᵀ`.
+#[derive(Debug)]
+pub struct ScaleByDerivative<'a, T, F> {
+    /// The activation outputs the derivative is taken at, same shape as C.
+    pub y: &'a [T],
+    /// Row stride of `y`.
+    pub ldy: usize,
+    /// In place `g = g ⊙ act'(·)` given the activation's output (e.g. `sigmoid_backward`).
+    pub derivative: F,
+}
+
+impl<T: Real, F: FnMut(&mut [T], &[T])> Epilogue<T> for ScaleByDerivative<'_, T, F> {
+    #[inline(always)]
+    fn apply(&mut self, mut tile: CTile<'_, T>) {
+        for r in 0..tile.rows {
+            let start = (tile.row0 + r) * self.ldy + tile.col0;
+            let y_row = &self.y[start..start + tile.cols];
+            (self.derivative)(tile.row_mut(r), y_row);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::gemm::{gemm, gemm_with_epilogue, GemmWorkspace, KC, MC, NC};
+    use crate::kernels::{add_bias, sigmoid, sigmoid_backward, MatMut, MatRef};
+    use crate::simd::SimdReal;
+    use crate::test_support::Rng;
+
+    /// Records every visit and the value each element had when its tile was handed over.
+    struct Recorder<T> {
+        n: usize,
+        visits: Vec<u32>,
+        seen: Vec<T>,
+    }
+
+    impl<T: Real> Epilogue<T> for Recorder<T> {
+        fn apply(&mut self, mut tile: CTile<'_, T>) {
+            for r in 0..tile.rows {
+                let at = (tile.row0 + r) * self.n + tile.col0;
+                for (j, &v) in tile.row_mut(r).iter().enumerate() {
+                    self.visits[at + j] += 1;
+                    self.seen[at + j] = v;
+                }
+            }
+        }
+    }
+
+    /// `op(A)`, `op(B)` views of random data for `(m, n, k)` and the transpositions.
+    fn operands<T: SimdReal>(rng: &mut Rng, m: usize, n: usize, k: usize) -> (Vec<T>, Vec<T>) {
+        (rng.vec(m * k), rng.vec(k * n))
+    }
+
+    fn view<T>(data: &[T], rows: usize, cols: usize, trans: bool) -> MatRef<'_, T> {
+        if trans {
+            MatRef::new(data, cols, rows).t()
+        } else {
+            MatRef::new(data, rows, cols)
+        }
+    }
+
+    const SHAPES: [(usize, usize, usize); 9] = [
+        (1, 40, 9),
+        (1, 1, 1),
+        (3, 5, 7),
+        (4, 8, 16),
+        (9, 17, 33),
+        (MC + 3, 11, 2 * KC + 5),
+        (13, 2 * 8 + 1, 0),
+        (17, 24, 3 * KC + 13),
+        (2, NC + 3, 3),
+    ];
+
+    fn every_element_once_with_its_final_value<T: SimdReal>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let mut ws = GemmWorkspace::<T>::new();
+        for (m, n, k) in SHAPES {
+            let (a, b) = operands::<T>(&mut rng, m, n, k);
+            let c0: Vec<T> = rng.vec(m * n);
+            for (ta, tb, accumulate) in [
+                (false, false, false),
+                (true, false, true),
+                (false, true, true),
+            ] {
+                let mut want = c0.clone();
+                gemm(
+                    &mut ws,
+                    view(&a, m, k, ta),
+                    view(&b, k, n, tb),
+                    MatMut::new(&mut want, m, n),
+                    accumulate,
+                );
+                let mut rec = Recorder {
+                    n,
+                    visits: vec![0; m * n],
+                    seen: vec![T::ZERO; m * n],
+                };
+                let mut c = c0.clone();
+                gemm_with_epilogue(
+                    &mut ws,
+                    view(&a, m, k, ta),
+                    view(&b, k, n, tb),
+                    MatMut::new(&mut c, m, n),
+                    accumulate,
+                    &mut rec,
+                );
+                assert!(
+                    rec.visits.iter().all(|&v| v == 1),
+                    "m={m} n={n} k={k}: some element not visited exactly once"
+                );
+                assert_eq!(
+                    rec.seen, want,
+                    "m={m} n={n} k={k}: a tile was handed over before it was final"
+                );
+                assert_eq!(c, want);
+            }
+        }
+    }
+
+    #[test]
+    fn epilogue_sees_every_element_once_when_final() {
+        every_element_once_with_its_final_value::<f32>(41);
+        every_element_once_with_its_final_value::<f64>(42);
+    }
+
+    /// `op(A)·op(B)` then `separate` on the result, and the same product with `epi` fused:
+    /// asserts they agree bit for bit (same operations, same order per element).
+    fn assert_fused_matches<T: SimdReal>(
+        ws: &mut GemmWorkspace<T>,
+        (a, ta): (&[T], bool),
+        (b, tb): (&[T], bool),
+        (m, n, k): (usize, usize, usize),
+        separate: impl FnOnce(&mut [T]),
+        epi: &mut impl Epilogue<T>,
+        what: &str,
+    ) {
+        let mut want = vec![T::ZERO; m * n];
+        gemm(
+            ws,
+            view(a, m, k, ta),
+            view(b, k, n, tb),
+            MatMut::new(&mut want, m, n),
+            false,
+        );
+        separate(&mut want);
+        let mut got = vec![T::ZERO; m * n];
+        let c = MatMut::new(&mut got, m, n);
+        gemm_with_epilogue(ws, view(a, m, k, ta), view(b, k, n, tb), c, false, epi);
+        assert_eq!(got, want, "{what} m={m} n={n} k={k} ta={ta} tb={tb}");
+    }
+
+    fn fused_matches_separate<T: SimdReal>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let mut ws = GemmWorkspace::<T>::new();
+        for (m, n, k) in SHAPES {
+            let (a, b) = operands::<T>(&mut rng, m, n, k);
+            let bias: Vec<T> = rng.vec(n);
+            let y: Vec<T> = rng.vec(m * n);
+            for (ta, tb) in [(false, false), (true, false), (false, true)] {
+                // forward: σ(op(A)·op(B) + bias)
+                assert_fused_matches(
+                    &mut ws,
+                    (&a, ta),
+                    (&b, tb),
+                    (m, n, k),
+                    |c| {
+                        add_bias(c, &bias, m, n);
+                        sigmoid(c);
+                    },
+                    &mut BiasActivation {
+                        bias: &bias,
+                        activate: sigmoid::<T>,
+                    },
+                    "bias+sigmoid",
+                );
+                // backward: (op(A)·op(B)) ⊙ y(1 − y)
+                assert_fused_matches(
+                    &mut ws,
+                    (&a, ta),
+                    (&b, tb),
+                    (m, n, k),
+                    |c| sigmoid_backward(c, &y),
+                    &mut ScaleByDerivative {
+                        y: &y,
+                        ldy: n,
+                        derivative: sigmoid_backward::<T>,
+                    },
+                    "derivative",
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fused_epilogues_match_separate_kernels() {
+        fused_matches_separate::<f32>(43);
+        fused_matches_separate::<f64>(44);
+    }
+}
