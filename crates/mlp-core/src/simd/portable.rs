@@ -28,6 +28,48 @@ macro_rules! impl_portable {
                 core::array::from_fn(|i| a[i] * b[i])
             }
             #[inline(always)]
+            fn vdiv(a: Self::V, b: Self::V) -> Self::V {
+                core::array::from_fn(|i| a[i] / b[i])
+            }
+            #[inline(always)]
+            fn vmin(a: Self::V, b: Self::V) -> Self::V {
+                core::array::from_fn(|i| {
+                    if a[i].is_nan() || b[i].is_nan() {
+                        $t::NAN
+                    } else {
+                        a[i].min(b[i])
+                    }
+                })
+            }
+            #[inline(always)]
+            fn vmax(a: Self::V, b: Self::V) -> Self::V {
+                core::array::from_fn(|i| {
+                    if a[i].is_nan() || b[i].is_nan() {
+                        $t::NAN
+                    } else {
+                        a[i].max(b[i])
+                    }
+                })
+            }
+            #[inline(always)]
+            fn vround(a: Self::V) -> Self::V {
+                core::array::from_fn(|i| a[i].round_ties_even())
+            }
+            #[inline(always)]
+            fn vabs(a: Self::V) -> Self::V {
+                core::array::from_fn(|i| a[i].abs())
+            }
+            #[inline(always)]
+            fn vcopysign(magnitude: Self::V, sign: Self::V) -> Self::V {
+                core::array::from_fn(|i| magnitude[i].copysign(sign[i]))
+            }
+            #[inline(always)]
+            fn vpow2i(n: Self::V) -> Self::V {
+                // Exact: powers of two in the normal range. `as i32` saturates (NaN → 0), as
+                // wasm's trunc_sat does.
+                core::array::from_fn(|i| (2.0 as $t).powi(n[i] as i32))
+            }
+            #[inline(always)]
             unsafe fn vload(p: *const $t) -> Self::V {
                 // SAFETY: the caller guarantees LANES readable values at `p`; read_unaligned
                 // has no alignment requirement.
