@@ -288,44 +288,31 @@ mod tests {
             let bias: Vec<T> = rng.vec(n);
             let y: Vec<T> = rng.vec(m * n);
             for (ta, tb) in [(false, false), (true, false), (false, true)] {
-                // forward: σ(op(A)·op(B) + bias)
-                assert_fused_matches(
-                    &mut ws,
-                    (&a, ta),
-                    (&b, tb),
-                    (m, n, k),
-                    |c| {
-                        add_bias(c, &bias, m, n);
-                        sigmoid(c);
-                    },
-                    &mut BiasActivation {
-                        bias: &bias,
-                        keep_z: None,
-                        activate: sigmoid::<T>,
-                    },
-                    "bias+sigmoid",
-                );
-                // forward keeping z: z = op(A)·op(B) + bias kept, C = σ(z)
-                let mut z = vec![T::ZERO; m * n];
-                let mut want_z = vec![T::ZERO; m * n];
-                assert_fused_matches(
-                    &mut ws,
-                    (&a, ta),
-                    (&b, tb),
-                    (m, n, k),
-                    |c| {
-                        add_bias(c, &bias, m, n);
-                        want_z.copy_from_slice(c);
-                        sigmoid(c);
-                    },
-                    &mut BiasActivation {
-                        bias: &bias,
-                        keep_z: Some(&mut z),
-                        activate: sigmoid::<T>,
-                    },
-                    "bias+keep+sigmoid",
-                );
-                assert_eq!(z, want_z, "kept z m={m} n={n} k={k} ta={ta} tb={tb}");
+                // forward: C = σ(z), z = op(A)·op(B) + bias, z kept or not
+                for keep in [false, true] {
+                    let mut z = vec![T::ZERO; m * n];
+                    let mut want_z = vec![T::ZERO; m * n];
+                    assert_fused_matches(
+                        &mut ws,
+                        (&a, ta),
+                        (&b, tb),
+                        (m, n, k),
+                        |c| {
+                            add_bias(c, &bias, m, n);
+                            if keep {
+                                want_z.copy_from_slice(c);
+                            }
+                            sigmoid(c);
+                        },
+                        &mut BiasActivation {
+                            bias: &bias,
+                            keep_z: keep.then_some(&mut z[..]),
+                            activate: sigmoid::<T>,
+                        },
+                        "bias+sigmoid",
+                    );
+                    assert_eq!(z, want_z, "kept z m={m} n={n} k={k} ta={ta} tb={tb}");
+                }
                 // backward: (op(A)·op(B)) ⊙ y(1 − y)
                 assert_fused_matches(
                     &mut ws,

@@ -5,6 +5,17 @@
 
 use super::SimdReal;
 
+/// `f(a, b)`, or NaN if either is NaN (wasm's `min` / `max`; Rust's return the other operand).
+#[inline(always)]
+fn nan_propagating<T: crate::real::Real>(a: T, b: T, f: fn(T, T) -> T) -> T {
+    #[allow(clippy::eq_op)] // x != x: NaN
+    if a != a || b != b {
+        a + b
+    } else {
+        f(a, b)
+    }
+}
+
 macro_rules! impl_portable {
     ($t:ident, $lanes:literal) => {
         impl SimdReal for $t {
@@ -33,23 +44,11 @@ macro_rules! impl_portable {
             }
             #[inline(always)]
             fn vmin(a: Self::V, b: Self::V) -> Self::V {
-                core::array::from_fn(|i| {
-                    if a[i].is_nan() || b[i].is_nan() {
-                        $t::NAN
-                    } else {
-                        a[i].min(b[i])
-                    }
-                })
+                core::array::from_fn(|i| nan_propagating(a[i], b[i], $t::min))
             }
             #[inline(always)]
             fn vmax(a: Self::V, b: Self::V) -> Self::V {
-                core::array::from_fn(|i| {
-                    if a[i].is_nan() || b[i].is_nan() {
-                        $t::NAN
-                    } else {
-                        a[i].max(b[i])
-                    }
-                })
+                core::array::from_fn(|i| nan_propagating(a[i], b[i], $t::max))
             }
             #[inline(always)]
             fn vround(a: Self::V) -> Self::V {
