@@ -107,6 +107,25 @@ describe.each(['reference', 'wasm'] as BackendName[])('bad input, backend %s', (
       /^x\[0\]\[0\] is -Infinity$/,
     ],
     [
+      // typed arrays take the fast all-finite check first; the tail (length mod 4) too
+      'NaN in the tail of a Float32Array x',
+      (n) => n.forward(new Float32Array([0, 0, 1, 1, 0, NaN])),
+      NonFiniteError,
+      /^x\[5\] \(row 2, column 1\) is NaN$/,
+    ],
+    [
+      '-Infinity in a Float32Array x',
+      (n) => n.forward(new Float32Array([0, -Infinity, 1, 1])),
+      NonFiniteError,
+      /^x\[1\] \(row 0, column 1\) is -Infinity$/,
+    ],
+    [
+      'Infinity in a Float64Array y',
+      (n) => n.trainStep(XOR_X, new Float64Array([0, 1, Infinity, 0])),
+      NonFiniteError,
+      /^y\[2\] is Infinity$/,
+    ],
+    [
       'f32 overflow in x',
       (n) => n.forward([1e39, 0]),
       NonFiniteError,

@@ -12,11 +12,18 @@
 //!   without allocating.
 //!
 //! Forward of layer `i` is `z = x·W` (GEMM, overwrite), then `z += b` (row broadcast), then
-//! `y = f_i(z)` in place (the output layer's `z` is copied aside first when the loss reads logits). GEMM-then-bias is the reference's `x @ W + b` summation order, so f64
-//! results match it to the last bits, not merely within tolerance.
+//! `y = f_i(z)` in place (the output layer's `z` is copied aside first when the loss reads
+//! logits), the last two fused into the GEMM's epilogue (per finished cache block of the
+//! product, while it is in L2; softmax's exponentials run after, on whole rows). GEMM-then-bias is the reference's `x @ W + b`
+//! summation order, so f64 results match it to the last bits, not merely within tolerance.
+//! Backward fuses the same way: each hidden layer's `dL/dz = (pre·Wᵀ) ⊙ f'(y)` is one GEMM
+//! whose epilogue applies `f'`.
 
 use crate::activations::Activation;
-use crate::kernels::{column_sums, gemm, GemmWorkspace, MatMut, MatRef};
+use crate::kernels::{
+    column_sums, gemm, gemm_with_epilogue, BiasActivation, GemmWorkspace, MatMut, MatRef,
+    ScaleByDerivative,
+};
 use crate::losses::Loss;
 use crate::optimizers::{Optimizer, Step};
 use crate::simd::SimdReal;
@@ -374,21 +381,30 @@ impl<T: SimdReal> Network<T> {
             let y = &mut rest[0][..batch * l.fan_out];
             let w = &params[l.w..l.b()];
             let b = &params[l.b()..l.end()];
-            // z = x·W
-            gemm(
+            let f = activations[i];
+            // An elementwise f runs on each finished block of the product while it is in L2;
+            // softmax needs whole rows, so it runs after the product.
+            let tile_f = if f.is_elementwise() {
+                f
+            } else {
+                Activation::Linear
+            };
+            // y = f(z), z = x·W + b   (z kept for a loss that reads the logits)
+            gemm_with_epilogue(
                 workspace,
                 MatRef::new(x, batch, l.fan_in),
                 MatRef::new(w, l.fan_in, l.fan_out),
                 MatMut::new(y, batch, l.fan_out),
                 false,
+                &mut BiasActivation {
+                    bias: b,
+                    keep_z: (i == last && loss.needs_logits()).then(|| &mut logits[..]),
+                    activate: |row: &mut [T]| tile_f.forward(row, row.len()),
+                },
             );
-            // z += b (every row)
-            crate::kernels::add_bias(y, b, batch, l.fan_out);
-            if i == last && loss.needs_logits() {
-                logits[..y.len()].copy_from_slice(y);
+            if !f.is_elementwise() {
+                f.forward(y, l.fan_out);
             }
-            // y = f(z)
-            activations[i].forward(y, l.fan_out);
         }
     }
 
@@ -465,7 +481,7 @@ impl<T: SimdReal> Network<T> {
         let n_out = layers[last].fan_out;
         let p = params.len();
 
-        // dL/dz of the output layer: dL/dŷ ⊙ f'(z), or fused for a cross-entropy (see Loss)
+        // pre = dL/dz of the output layer: dL/dŷ ⊙ f'(z), or fused for a cross-entropy (Loss)
         loss.output_delta(
             activations[last],
             &outputs[last][..batch * n_out],
@@ -478,14 +494,8 @@ impl<T: SimdReal> Network<T> {
             let l = layers[i];
             let x: &[T] = if i == 0 { input } else { &outputs[i - 1] };
             let x = MatRef::new(x, batch, l.fan_in);
-            let y = &outputs[i][..batch * l.fan_out];
-
-            // pre = dL/dz = dL/dy ⊙ f'(z)   (the output layer's is already done above)
-            let pre = &mut grad[..batch * l.fan_out];
-            if i != last {
-                activations[i].backward(pre, y, l.fan_out);
-            }
-            let pre = MatRef::new(&*pre, batch, l.fan_out);
+            // pre = dL/dz_i: from the loss (output layer) or the previous iteration's product
+            let pre = MatRef::new(&grad[..batch * l.fan_out], batch, l.fan_out);
 
             let (dw, db) = grads[l.w..l.end()].split_at_mut(l.fan_in * l.fan_out);
             // dW = xᵀ·pre                                     (z = x·W + b ⇒ ∂z/∂W = x)
@@ -499,8 +509,19 @@ impl<T: SimdReal> Network<T> {
             // db = Σ_rows pre                                 (∂z/∂b = 1 for every row)
             column_sums(pre.data, batch, l.fan_out, db);
 
-            // dL/dx = pre·Wᵀ (which W: see Ordering); never needed for the input layer.
-            let propagate = i > 0;
+            // dL/dz_{i−1} = (pre·W_iᵀ) ⊙ f'_{i−1}(y_{i−1})   (z = x·W + b ⇒ ∂z/∂x = Wᵀ, and
+            // x = y_{i−1} = f_{i−1}(z_{i−1}) ⇒ ∂x/∂z_{i−1} = f'_{i−1}, applied in the product's
+            // epilogue); which W: see Ordering; never needed for the input layer.
+            let mut propagate = |params: &[T], grad_prev: &mut [T]| {
+                if i > 0 {
+                    let into = Previous {
+                        f: activations[i - 1],
+                        y: &outputs[i - 1][..batch * l.fan_in],
+                        grad: grad_prev,
+                    };
+                    back_through_w(workspace, pre, &params[l.w..l.b()], l, into);
+                }
+            };
             let mut update = |params: &mut [T], step: &Step<T>| {
                 // W ← W − a·Δ(dW + λW) ; b ← b − a·Δ(db)   (Δ: the optimizer's rule)
                 let bias_step = Step {
@@ -513,22 +534,14 @@ impl<T: SimdReal> Network<T> {
                 }
             };
             match (&step, *ordering) {
-                (None, _) => {
-                    if propagate {
-                        back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
-                    }
-                }
+                (None, _) => propagate(params, grad_prev),
                 (Some(step), Ordering::Exact) => {
-                    if propagate {
-                        back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
-                    }
+                    propagate(params, grad_prev);
                     update(params, step);
                 }
                 (Some(step), Ordering::UpdateFirst) => {
                     update(params, step);
-                    if propagate {
-                        back_through_w(workspace, pre, &params[l.w..l.b()], l, grad_prev);
-                    }
+                    propagate(params, grad_prev);
                 }
             }
             core::mem::swap(grad, grad_prev);
@@ -558,21 +571,40 @@ fn state_slots<T>(
     (s0, s1)
 }
 
-/// `dL/dx = pre·Wᵀ` (`batch × fan_in`) into `out`      (z = x·W ⇒ ∂z/∂x = Wᵀ).
+/// The layer below the one being differentiated: its activation, its cached output and where
+/// its `dL/dz` goes.
+struct Previous<'a, T> {
+    f: Activation,
+    y: &'a [T],
+    grad: &'a mut [T],
+}
+
+/// `dL/dz_prev = (pre·Wᵀ) ⊙ f'(y_prev)` (`batch × fan_in`) into `prev.grad`, the derivative
+/// applied to each finished block of the product (hidden activations are elementwise).
 fn back_through_w<T: SimdReal>(
     ws: &mut GemmWorkspace<T>,
     pre: MatRef<'_, T>,
     w: &[T],
     l: Layer,
-    out: &mut [T],
+    prev: Previous<'_, T>,
 ) {
     let batch = pre.rows();
-    let out = &mut out[..batch * l.fan_in];
-    gemm(
+    let out = &mut prev.grad[..batch * l.fan_in];
+    debug_assert!(
+        prev.f.is_elementwise(),
+        "softmax is only allowed on the output layer"
+    );
+    let f = prev.f;
+    gemm_with_epilogue(
         ws,
         pre,
         MatRef::new(w, l.fan_in, l.fan_out).t(),
         MatMut::new(out, batch, l.fan_in),
         false,
+        &mut ScaleByDerivative {
+            y: prev.y,
+            ldy: l.fan_in,
+            derivative: |g: &mut [T], y: &[T]| f.backward(g, y, g.len()),
+        },
     );
 }

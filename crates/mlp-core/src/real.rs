@@ -30,6 +30,20 @@ pub trait Real:
     const ONE: Self;
     /// Machine epsilon (distance from 1 to the next representable value).
     const EPSILON: Self;
+    /// Significand bits, including the implicit one (24, 53).
+    const MANTISSA_DIGITS: i32;
+    /// `2^(MIN_EXP − 1)` is the smallest normal number.
+    const MIN_EXP: i32;
+    /// `2^MAX_EXP` is the first power of two that overflows.
+    const MAX_EXP: i32;
+    /// `ln 2 = LN2_HI + LN2_LO`, `LN2_HI` with enough trailing zero bits that `n·LN2_HI` is
+    /// exact for every exponent `n` (Cody–Waite range reduction in `kernels::exp`).
+    const LN2_HI: Self;
+    /// See [`Real::LN2_HI`].
+    const LN2_LO: Self;
+    /// Degree of the Taylor polynomial of `e^r − 1` on `|r| ≤ ln2/2` whose truncation error is
+    /// below a quarter of an ulp (`r^(d+1)/(d+1)! / (e^r − 1) < EPSILON/4`).
+    const EXPM1_DEGREE: usize;
 
     /// Rounds an `f64` to this type (identity for `f64`).
     fn from_f64(x: f64) -> Self;
@@ -52,11 +66,17 @@ pub trait Real:
 }
 
 macro_rules! impl_real {
-    ($($t:ident),*) => {$(
+    ($($t:ident { ln2_hi: $hi:literal, ln2_lo: $lo:literal, expm1_degree: $deg:literal }),*) => {$(
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const EPSILON: Self = $t::EPSILON;
+            const MANTISSA_DIGITS: i32 = $t::MANTISSA_DIGITS as i32;
+            const MIN_EXP: i32 = $t::MIN_EXP;
+            const MAX_EXP: i32 = $t::MAX_EXP;
+            const LN2_HI: Self = $hi;
+            const LN2_LO: Self = $lo;
+            const EXPM1_DEGREE: usize = $deg;
 
             #[inline(always)]
             fn from_f64(x: f64) -> Self {
@@ -106,4 +126,17 @@ macro_rules! impl_real {
     )*};
 }
 
-impl_real!(f32, f64);
+// ln2 splits: f32 `0x3f318000` (9 significant bits) and fdlibm's `0x3fe62e42fee00000`
+// (32 significant bits), so `n·LN2_HI` is exact for |n| < 2^15 resp. 2^21.
+impl_real!(
+    f32 {
+        ln2_hi: 0.693_359_4,
+        ln2_lo: -2.121_944_4e-4,
+        expm1_degree: 7
+    },
+    f64 {
+        ln2_hi: 6.931_471_803_691_238e-1,
+        ln2_lo: 1.908_214_929_270_587_7e-10,
+        expm1_degree: 13
+    }
+);

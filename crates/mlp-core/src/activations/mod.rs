@@ -48,6 +48,12 @@ impl Activation {
         })
     }
 
+    /// Whether `f` acts on each element alone (all but softmax, which needs whole rows), so it
+    /// can run on any part of a row, e.g. a GEMM tile in the product's epilogue.
+    pub fn is_elementwise(self) -> bool {
+        self != Activation::Softmax
+    }
+
     /// Forward, in place: `z ← f(z)` for a row-major block of rows of width `cols`.
     pub fn forward<T: SimdReal>(self, z: &mut [T], cols: usize) {
         match self {

@@ -1,19 +1,22 @@
 //! Row-wise softmax `y_k = e^(z_k − m) / Σ_j e^(z_j − m)` (`m` = the row's max, so no
 //! overflow for large logits), and its backward `dL/dz_k = y_k·(g_k − Σ_j g_j·y_j)`.
 
+use crate::kernels::exp::{map_in_place, vexp};
 use crate::real::Real;
+use crate::simd::SimdReal;
 
-/// In place softmax of every row (width `cols`) of `z`.
-pub fn forward<T: Real>(z: &mut [T], cols: usize) {
+/// In place softmax of every row (width `cols`) of `z` (`e^x` vectorised, kernels::exp).
+pub fn forward<T: SimdReal>(z: &mut [T], cols: usize) {
     for row in z.chunks_exact_mut(cols) {
         let max = row
             .iter()
             .copied()
             .fold(row[0], |m, v| if v > m { v } else { m });
+        let vmax = T::vsplat(max);
+        map_in_place(row, |v| vexp::<T>(T::vsub(v, vmax)));
         let mut sum = T::ZERO;
-        for v in row.iter_mut() {
-            *v = (*v - max).exp();
-            sum += *v;
+        for &v in row.iter() {
+            sum += v;
         }
         for v in row.iter_mut() {
             *v = *v / sum;

@@ -1,12 +1,13 @@
 //! `y = tanh(z)`, with `tanh'(z) = 1 − y²`.
 
+use crate::kernels::exp::tanh_in_place;
 use crate::real::Real;
+use crate::simd::SimdReal;
 
-/// In place `z ← tanh(z)`.
-pub fn forward<T: Real>(z: &mut [T]) {
-    for v in z {
-        *v = v.tanh();
-    }
+/// In place `z ← tanh(z)`, vectorised (kernels::exp: within 2 ulp of the exact value in f32,
+/// 2.5 ulp of libm in f64).
+pub fn forward<T: SimdReal>(z: &mut [T]) {
+    tanh_in_place(z);
 }
 
 /// In place `dL/dz = dL/dy ⊙ (1 − y²)`. Panics if the lengths differ.

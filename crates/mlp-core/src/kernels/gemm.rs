@@ -100,16 +100,18 @@ pub fn gemm<T: SimdReal>(
     gemm_with_epilogue(ws, a, b, c, accumulate, &mut NoEpilogue);
 }
 
-/// [`gemm`], then `epilogue` applied to each finished micro-kernel tile of C right after its
-/// last depth block is stored (so while it is in L1); every element of C is in exactly one
-/// tile. See [`crate::kernels::epilogue`].
-pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
+/// [`gemm`], then `epilogue` applied to each finished `mc × nc` block of C right after its
+/// last depth block is stored (so while it is in L2); every element of C is in exactly one
+/// block. The epilogue is a trait object so every caller shares one instance of this function
+/// (measured: one monomorphised copy per epilogue type made the tiny `xor` step ~5% slower).
+/// See [`crate::kernels::epilogue`].
+pub fn gemm_with_epilogue<T: SimdReal>(
     ws: &mut GemmWorkspace<T>,
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     c: MatMut<'_, T>,
     accumulate: bool,
-    epilogue: &mut E,
+    epilogue: &mut dyn Epilogue<T>,
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
@@ -166,17 +168,19 @@ pub fn gemm_with_epilogue<T: SimdReal, E: Epilogue<T>>(
                         };
                         let c_tile = &mut c.data[(ic + ir) * ldc + jc + jr..];
                         microkernel(kc, a_panel, b_panel, c_tile, tile, acc);
-                        if last_depth {
-                            epilogue.apply(CTile {
-                                row0: ic + ir,
-                                col0: jc + jr,
-                                rows: tile.rows,
-                                cols: tile.cols,
-                                ldc,
-                                data: c_tile,
-                            });
-                        }
                     }
+                }
+                if last_depth {
+                    // The mc × nc block is final and still in L2 (it was just written): long
+                    // rows for the epilogue's vector loops, one call per block.
+                    epilogue.apply(CTile {
+                        row0: ic,
+                        col0: jc,
+                        rows: mc,
+                        cols: nc,
+                        ldc,
+                        data: &mut c.data[ic * ldc + jc..],
+                    });
                 }
             }
         }

@@ -6,6 +6,7 @@
 pub mod axpy;
 pub mod bias;
 pub mod epilogue;
+pub mod exp;
 pub mod gemm;
 pub mod matrix;
 pub mod microkernel;

@@ -41,8 +41,14 @@ pub fn small_gemm<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T], accu
     }
 }
 
+/// Columns of C per register-blocked strip of [`single_row_gemm`], in vectors: 8 accumulators
+/// (32 f32 / 16 f64 columns) stay in registers over the whole depth, so C is loaded and stored
+/// once per strip instead of once per row of B, and each row of B is read as 2 cache lines.
+const STRIP_VECTORS: usize = 8;
+
 /// `c = a·b` (`c += a·b` when `accumulate`) for a `1 × k` `a` and a `k × n` `b` whose rows are
 /// contiguous (`b.cs == 1`): `c = Σ_p a_p · B[p, :]`, accumulated into `c` in `p` order.
+/// B is streamed once (a forward pass at batch 1 is bound by reading the weights).
 pub fn single_row_gemm<T: SimdReal>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
@@ -51,15 +57,43 @@ pub fn single_row_gemm<T: SimdReal>(
 ) {
     let (k, n) = (a.cols, b.cols);
     assert!(
-        a.rows == 1 && b.rows == k && b.cs == 1 && c.len() >= n,
+        a.rows == 1
+            && b.rows == k
+            && b.cs == 1
+            && c.len() >= n
+            && (k == 0 || b.data.len() >= (k - 1) * b.rs + n),
         "single_row_gemm: shape mismatch"
     );
     let c = &mut c[..n];
     if !accumulate {
         c.fill(T::ZERO);
     }
-    for p in 0..k {
-        let start = p * b.rs;
-        axpy(c, &b.data[start..start + n], a.data[p * a.cs]);
+    let l = T::LANES;
+    let width = STRIP_VECTORS * l;
+    let strips = n / width;
+    for s in 0..strips {
+        let j = s * width;
+        let c_strip = &mut c[j..j + width];
+        let mut acc: [T::V; STRIP_VECTORS] =
+            core::array::from_fn(|v| T::vload_from(&c_strip[v * l..]));
+        for p in 0..k {
+            // acc += a_p · B[p, j..j+width]
+            let ap = T::vsplat(a.data[p * a.cs]);
+            let row = &b.data[p * b.rs + j..p * b.rs + j + width];
+            for (v, acc) in acc.iter_mut().enumerate() {
+                *acc = T::vmul_add(*acc, ap, T::vload_from(&row[v * l..]));
+            }
+        }
+        for (v, acc) in acc.into_iter().enumerate() {
+            T::vstore_to(&mut c_strip[v * l..], acc);
+        }
+    }
+    // The last n mod width columns: one vector update per row of B.
+    let j = strips * width;
+    if j < n {
+        for p in 0..k {
+            let start = p * b.rs;
+            axpy(&mut c[j..], &b.data[start + j..start + n], a.data[p * a.cs]);
+        }
     }
 }

@@ -34,6 +34,22 @@ pub trait SimdReal: Real {
     /// Lane-wise `a · b`.
     fn vmul(a: Self::V, b: Self::V) -> Self::V;
 
+    /// Lane-wise `a / b`.
+    fn vdiv(a: Self::V, b: Self::V) -> Self::V;
+    /// Lane-wise minimum; NaN if either lane is NaN (wasm `min`).
+    fn vmin(a: Self::V, b: Self::V) -> Self::V;
+    /// Lane-wise maximum; NaN if either lane is NaN (wasm `max`).
+    fn vmax(a: Self::V, b: Self::V) -> Self::V;
+    /// Lane-wise round to the nearest integer, ties to even (wasm `nearest`).
+    fn vround(a: Self::V) -> Self::V;
+    /// Lane-wise `|a|`.
+    fn vabs(a: Self::V) -> Self::V;
+    /// Lane-wise `|magnitude|` with the sign bit of `sign`.
+    fn vcopysign(magnitude: Self::V, sign: Self::V) -> Self::V;
+    /// Lane-wise `2^n` for lanes holding integers `n` with `2^n` a normal number
+    /// (`−126 ≤ n ≤ 127` for f32, `−1022 ≤ n ≤ 1023` for f64), built from the exponent bits.
+    fn vpow2i(n: Self::V) -> Self::V;
+
     /// Lane-wise `acc + a·b`, rounded twice (not fused; fused in the relaxed-SIMD build).
     #[inline(always)]
     fn vmul_add(acc: Self::V, a: Self::V, b: Self::V) -> Self::V {
