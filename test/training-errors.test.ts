@@ -246,6 +246,9 @@ describe.each(['wasm', 'reference'] as const)(
         'step must be an integer >= 0, got -1',
       );
       expect(() =>
+        net.setOptimizerState({ state: new BigInt64Array(13) as never, step: 0 }),
+      ).toThrow('state: expected an array of 13 numbers, got a BigInt64Array');
+      expect(() =>
         net.setOptimizerState({ state: new Float32Array(13).fill(NaN), step: 0 }),
       ).toThrow('state[0] is NaN');
       expect(snapshot(net)).toEqual(before);

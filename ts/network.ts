@@ -34,7 +34,7 @@ import {
 } from './io/model-safetensors.js';
 import { activationOption, checkMetadata, optimizerOption, type ModelRecord } from './io/record.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from './init.js';
-import { checkValue, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
+import { checkValue, isNumericView, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
 import {
   checkTargets,
   reductionOf,
@@ -501,7 +501,7 @@ export class Network<D extends Dtype = 'f32'> {
           kind === 'weights'
             ? `layers[${i}] × layers[${i + 1}] = ${o.inputs} × ${o.outputs}`
             : `layers[${i + 1}]`;
-        if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
+        if (!Array.isArray(values) && !isNumericView(values)) {
           throw new ShapeError(
             `${kind}[${i}]: expected an array of ${expected} numbers (${shape}), got ${describe(values)}`,
           );
@@ -717,7 +717,7 @@ export class Network<D extends Dtype = 'f32'> {
     const slots = stateSlots(this.#options.optimizer);
     const expected = slots * this.parameterCount;
     const state: unknown = saved.state;
-    if (!Array.isArray(state) && !ArrayBuffer.isView(state)) {
+    if (!Array.isArray(state) && !isNumericView(state)) {
       throw new ShapeError(
         `state: expected an array of ${expected} numbers, got ${describe(state)}`,
       );
