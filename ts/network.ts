@@ -703,7 +703,7 @@ export class Network<D extends Dtype = 'f32'> {
   /**
    * Restores the optimizer's state and step count (from {@link getOptimizerState} of a network
    * with the same layers and optimizer).
-   * @throws ShapeError for a wrong length or a `step` that is not an integer ≥ 0;
+   * @throws ShapeError for a wrong length or a `step` that is not an integer in [0, 2⁵³);
    *   NonFiniteError for NaN/±Infinity; StateError after dispose or during fit(). The network
    *   is unchanged when it throws.
    */
@@ -737,7 +737,7 @@ export class Network<D extends Dtype = 'f32'> {
       if (typeof step === 'number' && !Number.isFinite(step)) {
         throw new NonFiniteError(`step is ${step}`);
       }
-      throw new ShapeError(`step must be an integer >= 0, got ${describe(step)}`);
+      throw new ShapeError(`step must be an integer in [0, 2^53), got ${describe(step)}`);
     }
     this.#backend.setOptimizerState(flat, step);
   }
