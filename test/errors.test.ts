@@ -237,6 +237,16 @@ describe.each(['reference', 'wasm'] as BackendName[])('bad input, backend %s', (
       /^biases: expected an array of 2 arrays \(one per layer\), got undefined$/,
     ],
     [
+      'setParameters: a DataView instead of an array',
+      (n) =>
+        n.setParameters({
+          weights: [new DataView(new ArrayBuffer(24)) as never, [0, 0, 0]],
+          biases: [[0, 0, 0], [0]],
+        }),
+      ShapeError,
+      /^weights\[0\]: expected an array of 6 numbers \(layers\[0\] × layers\[1\] = 2 × 3\), got a DataView$/,
+    ],
+    [
       'learningRate setter: negative',
       (n) => {
         n.learningRate = -1;

@@ -243,8 +243,14 @@ describe.each(['wasm', 'reference'] as const)(
         "state: expected 13 values (1 slot × 13 parameters for optimizer 'momentum'), got 5",
       );
       expect(() => net.setOptimizerState({ state: new Float32Array(13), step: -1 })).toThrow(
-        'step must be an integer >= 0, got -1',
+        'step must be an integer in [0, 2^53), got -1',
       );
+      expect(() => net.setOptimizerState({ state: new Float32Array(13), step: 2 ** 53 })).toThrow(
+        'step must be an integer in [0, 2^53), got 9007199254740992',
+      );
+      expect(() =>
+        net.setOptimizerState({ state: new BigInt64Array(13) as never, step: 0 }),
+      ).toThrow('state: expected an array of 13 numbers, got a BigInt64Array');
       expect(() =>
         net.setOptimizerState({ state: new Float32Array(13).fill(NaN), step: 0 }),
       ).toThrow('state[0] is NaN');

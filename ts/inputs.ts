@@ -55,7 +55,8 @@ function allFinite(v: Float32Array | Float64Array): boolean {
   return a + b + c + d === 0;
 }
 
-function isNumericView(value: unknown): value is ArrayLike<number> {
+/** A typed array of numbers (not a `DataView` nor a BigInt array). */
+export function isNumericView(value: unknown): value is ArrayLike<number> {
   return (
     ArrayBuffer.isView(value) &&
     !(value instanceof DataView) &&

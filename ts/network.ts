@@ -34,7 +34,7 @@ import {
 } from './io/model-safetensors.js';
 import { activationOption, checkMetadata, optimizerOption, type ModelRecord } from './io/record.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from './init.js';
-import { checkValue, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
+import { checkValue, isNumericView, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
 import {
   checkTargets,
   reductionOf,
@@ -501,7 +501,7 @@ export class Network<D extends Dtype = 'f32'> {
           kind === 'weights'
             ? `layers[${i}] × layers[${i + 1}] = ${o.inputs} × ${o.outputs}`
             : `layers[${i + 1}]`;
-        if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
+        if (!Array.isArray(values) && !isNumericView(values)) {
           throw new ShapeError(
             `${kind}[${i}]: expected an array of ${expected} numbers (${shape}), got ${describe(values)}`,
           );
@@ -703,7 +703,7 @@ export class Network<D extends Dtype = 'f32'> {
   /**
    * Restores the optimizer's state and step count (from {@link getOptimizerState} of a network
    * with the same layers and optimizer).
-   * @throws ShapeError for a wrong length or a `step` that is not an integer ≥ 0;
+   * @throws ShapeError for a wrong length or a `step` that is not an integer in [0, 2⁵³);
    *   NonFiniteError for NaN/±Infinity; StateError after dispose or during fit(). The network
    *   is unchanged when it throws.
    */
@@ -717,7 +717,7 @@ export class Network<D extends Dtype = 'f32'> {
     const slots = stateSlots(this.#options.optimizer);
     const expected = slots * this.parameterCount;
     const state: unknown = saved.state;
-    if (!Array.isArray(state) && !ArrayBuffer.isView(state)) {
+    if (!Array.isArray(state) && !isNumericView(state)) {
       throw new ShapeError(
         `state: expected an array of ${expected} numbers, got ${describe(state)}`,
       );
@@ -737,7 +737,7 @@ export class Network<D extends Dtype = 'f32'> {
       if (typeof step === 'number' && !Number.isFinite(step)) {
         throw new NonFiniteError(`step is ${step}`);
       }
-      throw new ShapeError(`step must be an integer >= 0, got ${describe(step)}`);
+      throw new ShapeError(`step must be an integer in [0, 2^53), got ${describe(step)}`);
     }
     this.#backend.setOptimizerState(flat, step);
   }

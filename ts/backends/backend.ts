@@ -56,7 +56,10 @@ export interface Backend {
   setOptimizerState(state: ArrayLike<number>, step: number): void;
   /** Forward pass on `batch` rows; caches every layer's output; returns a copy of the output. */
   forward(x: Real, batch: number): Real;
-  /** A copy of the first `batch` rows of the last forward's output (also after loss/trainStep). */
+  /**
+   * The first `batch` rows of the last forward's output (also after loss/trainStep), as a view
+   * (no copy: read it before the next call into the backend).
+   */
   output(batch: number): Real;
   /** One optimizer step from the cache of the last `forward` (same `batch`) and targets `y`. */
   backward(y: Real, batch: number, learningRate: number): void;

@@ -92,12 +92,12 @@ export class ReferenceBackend implements Backend {
 
   forward(x: Real, batch: number): Real {
     this.#forward(x, batch);
-    return this.output(batch);
+    return this.output(batch).slice();
   }
 
   output(batch: number): Real {
     const out = this.#outputs[this.#outputs.length - 1]!;
-    return out.slice(0, batch * this.spec.layers[this.spec.layers.length - 1]!);
+    return out.subarray(0, batch * this.spec.layers[this.spec.layers.length - 1]!);
   }
 
   #forward(x: Real, batch: number): void {

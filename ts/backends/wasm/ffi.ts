@@ -301,11 +301,16 @@ export class WasmCore {
     this.heap(dtype).set(src, WasmCore.#index(ptr, size));
   }
 
-  /** Copies `len` elements of the dtype at `ptr` out of memory. */
-  read(dtype: Dtype, ptr: Ptr, len: number): Real {
+  /** A view of `len` elements of the dtype at `ptr` (no copy; invalid once memory grows). */
+  view(dtype: Dtype, ptr: Ptr, len: number): Real {
     const size = dtype === 'f64' ? 8 : 4;
     const start = WasmCore.#index(ptr, size);
-    return this.heap(dtype).slice(start, start + len);
+    return this.heap(dtype).subarray(start, start + len);
+  }
+
+  /** Copies `len` elements of the dtype at `ptr` out of memory. */
+  read(dtype: Dtype, ptr: Ptr, len: number): Real {
+    return this.view(dtype, ptr, len).slice();
   }
 
   /** Copies `src` into memory at `ptr` as u32 values. */

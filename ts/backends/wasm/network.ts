@@ -115,12 +115,12 @@ export class WasmBackend implements Backend {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#api.forward(this.#net, batch);
-    return this.output(batch);
+    return this.output(batch).slice();
   }
 
   output(batch: number): Real {
     const nOut = this.spec.layers[this.spec.layers.length - 1]!;
-    return this.core.read(this.dtype, this.#api.output(this.#net), batch * nOut);
+    return this.core.view(this.dtype, this.#api.output(this.#net), batch * nOut);
   }
 
   backward(y: Real, batch: number, learningRate: number): void {
