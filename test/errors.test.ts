@@ -490,3 +490,42 @@ describe('error classes', () => {
     expect(new lib.DivergenceError('m', 1, 2, NaN).name).toBe('DivergenceError');
   });
 });
+
+describe('options that only an f64 network can hold, and networks too large for wasm memory', () => {
+  it('rejects values that overflow f32 in an f32 network, and accepts them in f64', async () => {
+    const base = { layers: [2, 3, 1] } as const;
+    const cases: [NetworkOptions<'f32'>, RegExp][] = [
+      [{ ...base, learningRate: 1e300 }, /^learningRate = 1e\+300 overflows f32/],
+      [
+        { ...base, activation: { type: 'leakyRelu', slope: 1e39 } },
+        /^activation\[0\]\.slope = 1e\+39 overflows f32/,
+      ],
+      [
+        { ...base, optimizer: { type: 'sgd', weightDecay: 1e300 } },
+        /^optimizer\.weightDecay = 1e\+300 overflows f32/,
+      ],
+    ];
+    for (const [options, message] of cases) {
+      await expect(Network.create(options)).rejects.toThrow(OptionError);
+      await expect(Network.create(options)).rejects.toThrow(message);
+      const f64 = await Network.create({ ...options, dtype: 'f64' });
+      expect(f64.learningRate).toBe(options.learningRate ?? 0.1);
+      f64.dispose();
+    }
+  });
+
+  it('the learningRate setter applies the same rule, and leaves the rate unchanged', async () => {
+    const net = await Network.create({ layers: [2, 1], learningRate: 0.5 });
+    expect(() => (net.learningRate = 1e39)).toThrow(/^learningRate = 1e\+39 overflows f32/);
+    expect(net.learningRate).toBe(0.5);
+    net.dispose();
+  });
+
+  it('rejects layer sizes whose parameters cannot fit in wasm memory, before allocating', async () => {
+    for (const backend of ['wasm', 'reference'] as BackendName[]) {
+      await expect(Network.create({ layers: [30000, 30000], backend })).rejects.toThrow(
+        /^layers \[30000, 30000\] need 900,030,000 parameters; at most 134,217,728 \(2\^27\) fit/,
+      );
+    }
+  });
+});

@@ -47,6 +47,7 @@ import {
 } from './model.js';
 import {
   checkLearningRate,
+  checkRepresentable,
   resolveOptions,
   type ArrayFor,
   type BackendName,
@@ -420,7 +421,11 @@ export class Network<D extends Dtype = 'f32'> {
    */
   set learningRate(value: number) {
     this.#live();
-    this.#learningRate = checkLearningRate(value);
+    this.#learningRate = checkRepresentable(
+      'learningRate',
+      checkLearningRate(value),
+      this.#options.dtype,
+    );
   }
 
   #live(): void {

@@ -127,6 +127,30 @@ export function checkLearningRate(value: unknown): number {
   return value;
 }
 
+/**
+ * Throws {@link OptionError} when a finite option value would be ±Infinity in the network's
+ * dtype (an f32 network stores its learning rate and hyperparameters as f32, where anything
+ * above 3.4e38 overflows and would silently turn the parameters into NaN on the first step).
+ */
+export function checkRepresentable(name: string, value: number, dtype: Dtype): number {
+  if (dtype === 'f32' && !Number.isFinite(Math.fround(value))) {
+    throw new OptionError(
+      `${name} = ${value} overflows f32, the network's dtype (largest finite f32: ` +
+        `${F32_MAX_FINITE}); use dtype 'f64' or a smaller value`,
+    );
+  }
+  return value;
+}
+
+/** The largest finite float32. */
+const F32_MAX_FINITE = 3.4028234663852886e38;
+
+/**
+ * Most parameters a network may have: the wasm core's 32-bit memory (4 GiB) must hold the
+ * parameters, their gradients and up to two optimizer slots, plus the batch buffers.
+ */
+export const MAX_PARAMETERS = 2 ** 27;
+
 function checkEnum<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new OptionError(`${name} must be ${listOf(allowed)}, got ${describe(value)}`);
@@ -150,7 +174,17 @@ function checkLayers(value: unknown): number[] {
       throw new OptionError(`layers[${i}] must be a positive integer, got ${describe(n)}`);
     }
   });
-  return [...(value as number[])];
+  const layers = [...(value as number[])];
+  let parameters = 0;
+  for (let i = 1; i < layers.length; i++) parameters += (layers[i - 1]! + 1) * layers[i]!;
+  if (parameters > MAX_PARAMETERS) {
+    throw new OptionError(
+      `layers [${layers.join(', ')}] need ${parameters.toLocaleString('en-US')} parameters; at most ` +
+        `${MAX_PARAMETERS.toLocaleString('en-US')} (2^27) fit, because the 4 GiB wasm memory holds ` +
+        'the parameters, their gradients and the optimizer state',
+    );
+  }
+  return layers;
 }
 
 function isWasmSource(value: unknown): boolean {
@@ -193,6 +227,14 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
   ]);
   const dtype = checkEnum('dtype', options.dtype ?? DEFAULTS.dtype, ['f32', 'f64']) as D;
   const backend = checkEnum('backend', options.backend ?? DEFAULTS.backend, ['wasm', 'reference']);
+  // Numbers that are finite in float64 but not in an f32 network's storage.
+  checkRepresentable('learningRate', learningRate, dtype);
+  activations.forEach((a, i) => {
+    if (a.type === 'leakyRelu') checkRepresentable(`activation[${i}].slope`, a.slope, dtype);
+  });
+  for (const [key, value] of Object.entries(optimizer)) {
+    if (typeof value === 'number') checkRepresentable(`optimizer.${key}`, value, dtype);
+  }
   const seed: unknown = options.seed ?? DEFAULTS.seed;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
     throw new OptionError(`seed must be a safe integer, got ${describe(seed)}`);
