@@ -2,6 +2,8 @@
 // Builds crates/mlp-core to wasm32-unknown-unknown with SIMD128 and copies the module to
 // dist/wasm_mlp.wasm, then a second time with relaxed SIMD (f32x4.relaxed_madd, a real FMA)
 // to dist/wasm_mlp_relaxed.wasm, which the loader picks when the engine validates relaxed SIMD.
+// A third, test-only build (cargo feature `fault-injection`: an export that makes allocations
+// fail on demand) goes to target/test-wasm/wasm_mlp_faults.wasm, never to dist/.
 //
 // Two toolchains can do this, and we pick whichever is present:
 //   1. rustup with the wasm32-unknown-unknown target installed (a normal developer machine):
@@ -23,15 +25,30 @@ const CRATE = 'mlp-core';
 const ARTIFACT = 'wasm_mlp.wasm';
 const DEBIAN_PACKAGES = ['rustc-web', 'cargo-web', 'rust-web-src', 'lld-19'];
 const SIMD_FLAGS = '-C target-feature=+simd128';
-/** The builds: the default SIMD128 one and the optional relaxed-SIMD one (own target dir). */
+/**
+ * The builds: the default SIMD128 one, the optional relaxed-SIMD one (own target dir, since
+ * its std is built with other flags) and the test-only fault-injection one (same flags and
+ * target dir as the default, so only the crate itself is compiled again).
+ */
 const FLAVORS = [
-  { artifact: ARTIFACT, flags: SIMD_FLAGS, dir: '' },
+  { artifact: ARTIFACT, flags: SIMD_FLAGS, dir: '', out: 'dist' },
   {
     artifact: 'wasm_mlp_relaxed.wasm',
     flags: `${SIMD_FLAGS},+relaxed-simd`,
     dir: 'relaxed',
+    out: 'dist',
+  },
+  {
+    artifact: 'wasm_mlp_faults.wasm',
+    flags: SIMD_FLAGS,
+    dir: '',
+    features: 'fault-injection',
+    out: 'target/test-wasm',
   },
 ];
+
+/** `--features …` for a flavor that has some. */
+const featureArgs = ({ features }) => (features ? ['--features', features] : []);
 
 function run(cmd, args, env = {}) {
   const result = spawnSync(cmd, args, {
@@ -62,11 +79,22 @@ function rustupToolchain() {
   if (!installed || !installed.split('\n').includes(WASM_TARGET)) return null;
   return {
     name: `rustup (${capture('rustc', ['--version'])})`,
-    build({ flags, dir }) {
+    build(flavor) {
+      const { flags, dir } = flavor;
       const targetDir = join(root, 'target', dir);
       run(
         'cargo',
-        ['build', '--release', '--target', WASM_TARGET, '-p', CRATE, '--target-dir', targetDir],
+        [
+          'build',
+          '--release',
+          '--target',
+          WASM_TARGET,
+          '-p',
+          CRATE,
+          ...featureArgs(flavor),
+          '--target-dir',
+          targetDir,
+        ],
         { RUSTFLAGS: flags },
       );
       return join(targetDir, WASM_TARGET, 'release', ARTIFACT);
@@ -86,7 +114,8 @@ function debianToolchain() {
   if (!existsSync(vendor) || !linker) return null;
   return {
     name: `Debian ${capture(rustc, ['--version'])} with -Zbuild-std, linker ${linker}`,
-    build({ flags, dir }) {
+    build(flavor) {
+      const { flags, dir } = flavor;
       const targetDir = join(root, 'target', dir ? `wasm-debian-${dir}` : 'wasm-debian');
       mkdirSync(targetDir, { recursive: true });
       // Only this build reads the vendored std dependencies; native builds are unaffected.
@@ -106,6 +135,7 @@ function debianToolchain() {
           WASM_TARGET,
           '-p',
           CRATE,
+          ...featureArgs(flavor),
           '-Zbuild-std=std,panic_abort',
           '--config',
           config,
@@ -144,10 +174,10 @@ export function buildWasm({ install = false } = {}) {
   }
   console.log(`[build-wasm] ${toolchain.name}`);
   const outs = FLAVORS.map((flavor) => {
-    const out = join(root, 'dist', flavor.artifact);
+    const out = join(root, flavor.out, flavor.artifact);
     mkdirSync(dirname(out), { recursive: true });
     copyFileSync(toolchain.build(flavor), out);
-    console.log(`[build-wasm] wrote dist/${flavor.artifact}`);
+    console.log(`[build-wasm] wrote ${flavor.out}/${flavor.artifact}`);
     return out;
   });
   return outs[0];

@@ -4,12 +4,36 @@
 //! (`mlp_alloc_count`, `mlp_live_bytes`). Natively it is not installed; a test binary may
 //! install it itself. Counters are relaxed atomics: exact on a single thread, which is all
 //! that wasm32 (without threads) has.
+//!
+//! Fault injection: [`set_allocation_budget`] makes every allocation after the next `n` fail
+//! (return null, as a full memory does), so tests can check that each failure point leaves a
+//! usable network behind. Unlimited by default; the wasm export that sets it exists only in
+//! the test build (cargo feature `fault-injection`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+/// Allocations still allowed to succeed (`usize::MAX`: unlimited).
+static BUDGET: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Lets the next `n` allocations succeed and fails every one after them; `None` lifts the
+/// limit. For fault-injection tests only.
+pub fn set_allocation_budget(n: Option<usize>) {
+    BUDGET.store(n.unwrap_or(usize::MAX), Relaxed);
+}
+
+/// Takes one allocation from the budget; false once it is spent.
+fn allowed() -> bool {
+    BUDGET
+        .fetch_update(Relaxed, Relaxed, |left| match left {
+            usize::MAX => Some(usize::MAX),
+            0 => None,
+            n => Some(n - 1),
+        })
+        .is_ok()
+}
 
 /// `System`, plus a count of allocation calls and of the bytes currently allocated.
 #[derive(Debug, Default)]
@@ -29,6 +53,9 @@ pub fn live_bytes() -> usize {
 // updates counters on the side, so `System`'s guarantees carry over.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if !allowed() {
+            return std::ptr::null_mut();
+        }
         // SAFETY: forwarded contract (layout has non-zero size).
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
@@ -39,6 +66,9 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if !allowed() {
+            return std::ptr::null_mut();
+        }
         // SAFETY: forwarded contract (layout has non-zero size).
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
@@ -55,6 +85,9 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if !allowed() {
+            return std::ptr::null_mut();
+        }
         // SAFETY: forwarded contract.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {

@@ -70,6 +70,23 @@ unsafe fn slice_mut<'a, T>(p: *mut T, len: usize) -> Option<&'a mut [T]> {
     }
 }
 
+/// `Box::into_raw(Box::new(value))`, but null when the allocator refuses (`Box::new` would
+/// abort, trapping the whole instance and every network in it). Free with `Box::from_raw`.
+fn try_box<T>(value: T) -> *mut T {
+    let layout = Layout::new::<T>();
+    if layout.size() == 0 {
+        return Box::into_raw(Box::new(value));
+    }
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { std::alloc::alloc(layout) }.cast::<T>();
+    if !p.is_null() {
+        // SAFETY: `p` is fresh, non-null and allocated for one `T` by the global allocator,
+        // which is what `Box::from_raw` (in `net_destroy`) expects.
+        unsafe { p.write(value) };
+    }
+    p
+}
+
 /// `a·b` as `usize`, `None` on overflow (possible on wasm32).
 fn mul(a: u32, b: u32) -> Option<usize> {
     (a as usize).checked_mul(b as usize)
@@ -212,7 +229,7 @@ macro_rules! dtype_exports {
                     return ptr::null_mut();
                 };
                 match Network::<T>::with_config(decoded.as_config()) {
-                    Ok(net) => Box::into_raw(Box::new(net)),
+                    Ok(net) => try_box(net),
                     Err(_) => ptr::null_mut(),
                 }
             }
@@ -533,6 +550,14 @@ pub unsafe extern "C" fn mlp_free(ptr: *mut u8, bytes: u32, align: u32) {
 #[no_mangle]
 pub extern "C" fn mlp_alloc_count() -> u32 {
     u32::try_from(crate::alloc_counter::allocation_count()).unwrap_or(u32::MAX)
+}
+
+/// Fault injection (test build only, cargo feature `fault-injection`): the next `n`
+/// allocations succeed, every later one fails as if memory were full; `u32::MAX` lifts it.
+#[cfg(all(target_arch = "wasm32", feature = "fault-injection"))]
+#[no_mangle]
+pub extern "C" fn mlp_test_set_allocation_budget(n: u32) {
+    crate::alloc_counter::set_allocation_budget((n != u32::MAX).then_some(n as usize));
 }
 
 /// Bytes currently allocated (saturating at `u32::MAX`). wasm32 only.

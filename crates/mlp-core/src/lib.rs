@@ -13,12 +13,14 @@
 //! - [`activations`], [`losses`], [`optimizers`]: the model's pieces, each with its derivative.
 //! - [`network`]: `Network<T>`, forward and the backward loop.
 //! - [`ffi`]: every `extern "C"` export.
+//! - [`buffer`]: fallible, zeroed, grow-only buffers (every allocation of the core).
 //! - [`alloc_counter`]: allocation counters (the global allocator on wasm32).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod activations;
 pub mod alloc_counter;
+pub mod buffer;
 pub mod ffi;
 pub mod kernels;
 pub mod losses;

@@ -20,9 +20,10 @@
 //! whose epilogue applies `f'`.
 
 use crate::activations::Activation;
+use crate::buffer::{commit, replacement, zeros};
 use crate::kernels::{
-    column_sums, gemm, gemm_with_epilogue, BiasActivation, GemmWorkspace, MatMut, MatRef,
-    ScaleByDerivative,
+    all_finite, column_sums, gemm, gemm_with_epilogue, BiasActivation, GemmWorkspace, MatMut,
+    MatRef, ScaleByDerivative,
 };
 use crate::losses::Loss;
 use crate::optimizers::{Optimizer, Step};
@@ -122,22 +123,6 @@ pub struct Network<T: SimdReal> {
     grad: Vec<T>,
     grad_prev: Vec<T>,
     workspace: GemmWorkspace<T>,
-}
-
-/// `v.len() = len` (grow-only, fallible).
-fn grow<T: SimdReal>(v: &mut Vec<T>, len: usize) -> Result<(), TryReserveError> {
-    if v.len() < len {
-        v.try_reserve_exact(len - v.len())?;
-        v.resize(len, T::ZERO);
-    }
-    Ok(())
-}
-
-/// A zeroed vector of `len`, fallibly.
-fn zeros<T: SimdReal>(len: usize) -> Result<Vec<T>, TryReserveError> {
-    let mut v = Vec::new();
-    grow(&mut v, len)?;
-    Ok(v)
 }
 
 impl<T: SimdReal> Network<T> {
@@ -324,6 +309,11 @@ impl<T: SimdReal> Network<T> {
 
     /// Makes every batch buffer and the GEMM workspace hold `batch` rows. Grow-only: a smaller
     /// `batch` is a no-op. May move the input/target/output buffers; params/grads never move.
+    ///
+    /// All or nothing: every larger buffer is allocated first, as a new vector, and they are
+    /// swapped in only once all succeeded. On `Err` nothing moved and `capacity()` is
+    /// unchanged, so the buffer addresses handed out before stay valid. (The price: old and new
+    /// buffers exist side by side for a moment.)
     pub fn reserve(&mut self, batch: usize) -> Result<(), NetError> {
         if batch <= self.capacity {
             return Ok(());
@@ -331,22 +321,39 @@ impl<T: SimdReal> Network<T> {
         let rows = |n: usize| batch.checked_mul(n).ok_or(NetError::TooLarge);
         let widest = self.sizes[1..].iter().copied().max().unwrap_or(0);
         let n_last = self.layers[self.layers.len() - 1].fan_out;
-        grow(&mut self.input, rows(self.sizes[0])?)?;
-        grow(&mut self.target, rows(n_last)?)?;
-        if self.loss.needs_logits() {
-            grow(&mut self.logits, rows(n_last)?)?;
+        let input = replacement(&self.input, rows(self.sizes[0])?)?;
+        let target = replacement(&self.target, rows(n_last)?)?;
+        let logits = if self.loss.needs_logits() {
+            replacement(&self.logits, rows(n_last)?)?
+        } else {
+            None
+        };
+        let grad = replacement(&self.grad, rows(widest)?)?;
+        let grad_prev = replacement(&self.grad_prev, rows(widest)?)?;
+        let mut outputs = Vec::new();
+        outputs.try_reserve_exact(self.layers.len())?;
+        for (out, layer) in self.outputs.iter().zip(&self.layers) {
+            outputs.push(replacement(out, rows(layer.fan_out)?)?);
         }
-        grow(&mut self.grad, rows(widest)?)?;
-        grow(&mut self.grad_prev, rows(widest)?)?;
-        for (out, layer) in self.outputs.iter_mut().zip(&self.layers) {
-            grow(out, rows(layer.fan_out)?)?;
+        let workspace = self
+            .workspace
+            .staged_growth(self.layers.iter().flat_map(|l| {
+                let (i, o) = (l.fan_in, l.fan_out);
+                // forward x·W (batch×i · i×o), dW = xᵀ·pre (i×batch · batch×o),
+                // grad = pre·Wᵀ (batch×o · o×i)
+                [(batch, o, i), (i, o, batch), (batch, i, o)]
+            }))?;
+
+        // Everything is allocated: commit (nothing below can fail).
+        commit(&mut self.input, input);
+        commit(&mut self.target, target);
+        commit(&mut self.logits, logits);
+        commit(&mut self.grad, grad);
+        commit(&mut self.grad_prev, grad_prev);
+        for (out, staged) in self.outputs.iter_mut().zip(outputs) {
+            commit(out, staged);
         }
-        for l in &self.layers {
-            let (i, o) = (l.fan_in, l.fan_out);
-            self.workspace.try_reserve(batch, o, i)?; // forward:  x·W      (batch×i · i×o)
-            self.workspace.try_reserve(i, o, batch)?; // dW:       xᵀ·pre   (i×batch · batch×o)
-            self.workspace.try_reserve(batch, i, o)?; // grad:     pre·Wᵀ   (batch×o · o×i)
-        }
+        self.workspace.commit(workspace);
         self.capacity = batch;
         Ok(())
     }
@@ -449,7 +456,19 @@ impl<T: SimdReal> Network<T> {
     /// Forward + loss + backward; returns the loss before the update. A loss that is not
     /// finite (NaN, ±∞) skips the update: parameters, optimizer state and step count are left
     /// as they were, so a diverging run can stop at its last finite state.
+    ///
+    /// Inputs or targets that are not finite also skip it (NaN returned, no forward): ±∞
+    /// through a saturating activation (σ, tanh) gives a finite loss but an infinite `dW`. The
+    /// caller validates its data; this catches data changed after validation (an array
+    /// mutated while `fit` runs) for the cost of one read of the batch.
     pub fn train_step(&mut self, batch: usize, lr: T) -> f64 {
+        self.check_batch(batch);
+        let n_last = self.layers[self.layers.len() - 1].fan_out;
+        if !all_finite(&self.input[..batch * self.sizes[0]])
+            || !all_finite(&self.target[..batch * n_last])
+        {
+            return f64::NAN;
+        }
         let loss = self.loss(batch);
         if loss.is_finite() {
             self.backward(batch, lr);

@@ -14,6 +14,7 @@
 //! Edges (m, n not multiples of MR / NR) are zero-padded by the packing and written with the
 //! micro-kernel's masked store; `k` needs no padding.
 
+use crate::buffer::{commit, grow, replacement};
 use crate::kernels::epilogue::{CTile, Epilogue, NoEpilogue};
 use crate::kernels::matrix::{MatMut, MatRef};
 use crate::kernels::microkernel::{microkernel, nr, Tile, MR};
@@ -61,12 +62,18 @@ impl<T: SimdReal> GemmWorkspace<T> {
         }
     }
 
-    /// Buffer lengths an `m×k · k×n` product needs.
+    /// Buffer lengths an `m×k · k×n` product needs, rounded up to bounds that never decrease
+    /// as `m`, `n` or `k` grow, so a workspace reserved for a batch covers every smaller batch
+    /// (the exact need is not monotone in `k`: `kc` and the block height trade off).
+    ///
+    /// A: `⌈min(m, block_rows(kc))⌉_MR · kc ≤ min(⌈m⌉_MR · min(k, KC), MC·KC + MR·KC)` since
+    /// `block_rows(kc)·kc ≤ MC·KC + MR·kc` and `kc = balanced_depth(k) ≤ min(k, KC)`.
+    /// B: `⌈min(n, NC)⌉_NR · kc ≤ ⌈min(n, NC)⌉_NR · min(k, KC)`.
     fn needed(m: usize, n: usize, k: usize) -> (usize, usize) {
-        let kc = balanced_depth(k.max(1));
+        let depth = k.clamp(1, KC);
         (
-            packed_len(m.min(block_rows(kc)), kc, MR),
-            packed_len(n.min(NC), kc, nr::<T>()),
+            packed_len(m, depth, MR).min((MC + MR) * KC),
+            packed_len(n.min(NC), depth, nr::<T>()),
         )
     }
 
@@ -76,15 +83,36 @@ impl<T: SimdReal> GemmWorkspace<T> {
         grow(&mut self.a, la)?;
         grow(&mut self.b, lb)
     }
+
+    /// Staged growth for every `(m, n, k)` product in `shapes`: new buffers where these are too
+    /// small, allocated without touching `self` (put in place with [`GemmWorkspace::commit`]).
+    pub fn staged_growth(
+        &self,
+        shapes: impl IntoIterator<Item = (usize, usize, usize)>,
+    ) -> Result<WorkspaceGrowth<T>, TryReserveError> {
+        let (mut la, mut lb) = (0, 0);
+        for (m, n, k) in shapes {
+            let (a, b) = Self::needed(m, n, k);
+            (la, lb) = (la.max(a), lb.max(b));
+        }
+        Ok(WorkspaceGrowth {
+            a: replacement(&self.a, la)?,
+            b: replacement(&self.b, lb)?,
+        })
+    }
+
+    /// Puts a [`GemmWorkspace::staged_growth`] in place (cannot fail).
+    pub fn commit(&mut self, growth: WorkspaceGrowth<T>) {
+        commit(&mut self.a, growth.a);
+        commit(&mut self.b, growth.b);
+    }
 }
 
-/// Grow-only resize through `try_reserve_exact`.
-fn grow<T: SimdReal>(v: &mut Vec<T>, len: usize) -> Result<(), TryReserveError> {
-    if v.len() < len {
-        v.try_reserve_exact(len - v.len())?;
-        v.resize(len, T::ZERO);
-    }
-    Ok(())
+/// Replacement packing buffers from [`GemmWorkspace::staged_growth`] (`None`: big enough).
+#[derive(Debug)]
+pub struct WorkspaceGrowth<T> {
+    a: Option<Vec<T>>,
+    b: Option<Vec<T>>,
 }
 
 /// `c = a·b`, or `c += a·b` when `accumulate`. `a` is `m×k`, `b` is `k×n`, `c` is `m×n`
@@ -337,6 +365,33 @@ mod tests {
                 "kc={kc}"
             );
         }
+    }
+
+    /// The reserved lengths cover the exact need of every product up to the reserved shape,
+    /// so reserving for batch `b` makes every batch `≤ b` allocation-free.
+    #[test]
+    fn reserved_lengths_cover_every_smaller_product() {
+        let exact = |m: usize, n: usize, k: usize| {
+            let kc = balanced_depth(k.max(1));
+            (
+                packed_len(m.min(block_rows(kc)), kc, MR),
+                packed_len(n.min(NC), kc, nr::<f32>()),
+            )
+        };
+        let mut worst = (0, 0);
+        for m in [1, 3, 5, 33, 120, 784, 5000] {
+            for n in [1, 9, 65, 5000] {
+                for k in 1..=1100 {
+                    let (la, lb) = GemmWorkspace::<f32>::needed(m, n, k);
+                    for smaller in [k.saturating_sub(1).max(1), k / 2 + 1, k] {
+                        let (ea, eb) = exact(m, n, smaller);
+                        assert!(la >= ea && lb >= eb, "m {m} n {n} k {k} vs {smaller}");
+                    }
+                    worst = (worst.0.max(la), worst.1.max(lb));
+                }
+            }
+        }
+        assert!(worst.0 <= (MC + MR) * KC, "A bound {worst:?}");
     }
 
     #[test]
