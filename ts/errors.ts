@@ -79,6 +79,15 @@ export class FormatError extends WasmMlpError {
   override name = 'FormatError';
 }
 
+/**
+ * The WebAssembly core could not allocate memory (its linear memory is at its limit: 4 GiB,
+ * or less where the engine or page allows less). The operation did nothing: the network is
+ * as before, and stays usable with smaller batches or once memory is freed.
+ */
+export class OutOfMemoryError extends WasmMlpError {
+  override name = 'OutOfMemoryError';
+}
+
 /** Formats a value for an error message: strings quoted, everything else via `String`. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;

@@ -445,6 +445,7 @@ export async function runFit(
         loss,
         accuracy: right / rows.length,
       });
+      ctx.live(); // a callback may have disposed the network
       await checkpoint();
     }
 
@@ -468,6 +469,7 @@ export async function runFit(
       history.valAccuracy.push(log.valAccuracy!);
     }
     await plan.onEpochEnd?.(log);
+    ctx.live(); // a callback may have disposed the network: nothing below may touch it then
 
     if (plan.early) {
       const value = plan.early.monitor === 'valLoss' ? log.valLoss! : log.loss;

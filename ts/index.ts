@@ -59,4 +59,5 @@ export {
   TargetError,
   DivergenceError,
   FormatError,
+  OutOfMemoryError,
 } from './errors.js';

@@ -198,7 +198,12 @@ export class Network<D extends Dtype = 'f32'> {
   #fitting = false;
   /** Epochs completed by `fit()` over the network's life (seeds each epoch's shuffle). */
   #epochs = 0;
-  /** True while `fit()` is inside an epoch (a batch applied, the epoch not yet completed). */
+  /**
+   * True while `fit()` is inside an epoch (a batch applied, the epoch not yet completed), and
+   * after a `fit()` that stopped there (aborted, diverged, a callback threw): the parameters
+   * then hold part of an epoch, which a saved training state could not resume exactly. Cleared
+   * by the next completed epoch or an explicit {@link setOptimizerState}.
+   */
   #midEpoch = false;
   #metadata: Record<string, string> = {};
 
@@ -248,7 +253,7 @@ export class Network<D extends Dtype = 'f32'> {
       backend = new ReferenceBackend(spec, resolved.dtype, params);
     } else {
       const core = await loadWasm(resolved.wasm);
-      backend = new WasmBackend(core, spec, resolved.dtype, params);
+      backend = await WasmBackend.create(core, spec, resolved.dtype, params);
     }
     return new Network<D>(resolved, backend);
   }
@@ -690,7 +695,6 @@ export class Network<D extends Dtype = 'f32'> {
       return await runFit(ctx, plan, train, val);
     } finally {
       this.#fitting = false;
-      this.#midEpoch = false;
     }
   }
 
@@ -745,6 +749,7 @@ export class Network<D extends Dtype = 'f32'> {
       throw new ShapeError(`step must be an integer in [0, 2^53), got ${describe(step)}`);
     }
     this.#backend.setOptimizerState(flat, step);
+    this.#midEpoch = false;
   }
 
   /**
@@ -802,8 +807,13 @@ export class Network<D extends Dtype = 'f32'> {
     }
     if (withState && this.#midEpoch) {
       throw new StateError(
-        'the training state can only be saved between epochs (from onEpochEnd or after fit() ' +
-          'resolves): in the middle of an epoch the position in the shuffled rows would be lost',
+        (this.#fitting
+          ? 'the training state can only be saved between epochs (from onEpochEnd or after ' +
+            'fit() resolves): in the middle of an epoch'
+          : 'the last fit() stopped in the middle of an epoch (aborted, diverged or a callback ' +
+            'threw), so') +
+          ' the position in the shuffled rows would be lost and a resume would not be exact. ' +
+          'Save without trainingState, or complete an epoch with fit() first',
       );
     }
     const o = this.#options;

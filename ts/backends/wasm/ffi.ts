@@ -11,7 +11,7 @@
  * to unsigned numbers (`>>> 0`).
  * @module
  */
-import { WasmMlpError } from '../../errors.js';
+import { OutOfMemoryError, WasmMlpError } from '../../errors.js';
 import type { ActivationName, LossName, ModelSpec, OptimizerName } from '../../model.js';
 import type { Dtype } from '../../options.js';
 import type { Real } from '../backend.js';
@@ -285,7 +285,7 @@ export class WasmCore {
   alloc(bytes: number, align = 8): Ptr {
     const ptr = this.#alloc(bytes, align) >>> 0;
     if (ptr === 0 && bytes > 0) {
-      throw new WasmMlpError(`out of WebAssembly memory allocating ${bytes} bytes`);
+      throw new OutOfMemoryError(`out of WebAssembly memory allocating ${bytes} bytes`);
     }
     return ptr;
   }

@@ -3,23 +3,70 @@
  * `ffi.ts`. A training step is one FFI call (`mlp_net_train_step_*`) after copying the batch in.
  * @module
  */
-import { WasmMlpError } from '../../errors.js';
+import { OutOfMemoryError, StateError, WasmMlpError } from '../../errors.js';
+import { nextMacrotask } from '../../yield.js';
 import type { ModelSpec } from '../../model.js';
 import type { Dtype } from '../../options.js';
 import { gatherRows, type Backend, type OptimizerState, type Real } from '../backend.js';
 import { encodeConfig, type DtypeExports, type NetPtr, type WasmCore } from './ffi.js';
 
+/** Rust networks of one core that are not yet freed, and the bytes they hold. */
+interface Tally {
+  count: number;
+  bytes: number;
+  /** `bytes` when {@link WasmBackend.create} last let the garbage collector run. */
+  checkpoint: number;
+}
+const tallies = new WeakMap<WasmCore, Tally>();
+
+function tallyOf(core: WasmCore): Tally {
+  let tally = tallies.get(core);
+  if (!tally) tallies.set(core, (tally = { count: 0, bytes: 0, checkpoint: 0 }));
+  return tally;
+}
+
+/**
+ * Undisposed memory growth after which {@link WasmBackend.create} yields one macrotask first:
+ * the finalizers of dropped networks run only in tasks, so a loop of awaited creates would
+ * otherwise fill memory with networks that are garbage. 64 MiB keeps the yield rare (one per
+ * 64 MiB of new networks) and the memory of such loops in the hundreds of MiB (measured in
+ * test/faults/dropped-networks.test.ts).
+ */
+const RECLAIM_STEP_BYTES = 64 * 2 ** 20;
+/** Retries of a creation that ran out of memory while undisposed networks exist. */
+const RECLAIM_RETRIES = 3;
+
 /** What the safety net needs to free a network nobody disposed. */
 interface Held {
   readonly api: DtypeExports;
   readonly net: NetPtr;
+  readonly tally: Tally;
+  /** Bytes of wasm memory this network holds (measured by the core's allocator). */
+  bytes: number;
+}
+
+/** Frees a Rust network (once) and takes it off its core's tally. */
+function release(held: Held): void {
+  held.api.netDestroy(held.net);
+  held.tally.count--;
+  held.tally.bytes -= held.bytes;
 }
 
 /** Frees Rust networks whose JS owner was garbage-collected without `dispose()`. */
 const finalizer =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<Held>(({ api, net }) => api.netDestroy(net))
-    : null;
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Held>(release) : null;
+
+/** The likely cause of an out-of-memory when other networks were never disposed. */
+function undisposedHint({ count, bytes }: Tally): string {
+  if (count === 0) return '';
+  const mib = (bytes / 2 ** 20).toFixed(1);
+  return (
+    `. ${count} network(s) on this WebAssembly core still hold ${mib} MiB: call dispose() ` +
+    '(or `using`) on networks you no longer need. A network that is only dropped is freed ' +
+    'after the garbage collector finds it, which needs the event loop to run tasks (an ' +
+    'unbroken chain of awaits does not let it)'
+  );
+}
 
 /** {@link Backend} backed by the Rust core. */
 export class WasmBackend implements Backend {
@@ -35,6 +82,16 @@ export class WasmBackend implements Backend {
   /** The input / target buffers' addresses, fetched once per reserve (they move only then). */
   #inputPtr = 0;
   #targetPtr = 0;
+  /** Ownership record of the Rust network (shared with the finalizer). */
+  readonly #held: Held;
+  /**
+   * Memory pressure for the garbage collector: an (untouched, so not resident) ArrayBuffer as
+   * large as the wasm memory this network holds. The JS engine counts ArrayBuffers as external
+   * memory and collects sooner when they grow; it does not see inside wasm memory, so without
+   * this, networks dropped without `dispose()` are collected (and their Rust side freed by the
+   * finalizer) only when the small JS heap asks for it.
+   */
+  #pressure: ArrayBuffer | null = null;
 
   /**
    * Creates the Rust network and copies `params` into it.
@@ -47,6 +104,8 @@ export class WasmBackend implements Backend {
     this.#api = core.exports(dtype);
     const layers = spec.layers;
     const block = encodeConfig(spec);
+    const tally = tallyOf(core);
+    const before = core.liveBytes();
     const config = core.allocArray('f64', block);
     try {
       this.#net = this.#api.netCreate(config, block.length);
@@ -54,18 +113,61 @@ export class WasmBackend implements Backend {
       core.freeArray('f64', config, block.length);
     }
     if (this.#net === 0) {
-      throw new WasmMlpError(`out of WebAssembly memory creating a network of layers [${layers}]`);
+      throw new OutOfMemoryError(
+        `out of WebAssembly memory creating a network of layers [${layers}] (${dtype})` +
+          undisposedHint(tally),
+      );
     }
+    this.#held = { api: this.#api, net: this.#net, tally, bytes: 0 };
+    tally.count++;
+    this.#account(before);
     this.paramCount = this.#api.paramCount(this.#net);
     if (this.paramCount !== params.length) {
-      this.#api.netDestroy(this.#net);
+      this.dispose();
       throw new WasmMlpError(
         `the core reports ${this.paramCount} parameters for layers [${layers}], expected ${params.length}`,
       );
     }
     this.setParams(params);
-    const held: Held = { api: this.#api, net: this.#net };
-    finalizer?.register(this, held, this);
+    finalizer?.register(this, this.#held, this);
+  }
+
+  /**
+   * Creates a network like the constructor, but first gives dropped networks a chance to be
+   * freed: after {@link RECLAIM_STEP_BYTES} of growth in undisposed networks, and again (up to
+   * {@link RECLAIM_RETRIES} times) when the creation runs out of memory while other networks
+   * on this core were never disposed.
+   */
+  static async create(
+    core: WasmCore,
+    spec: ModelSpec,
+    dtype: Dtype,
+    params: ArrayLike<number>,
+  ): Promise<WasmBackend> {
+    const tally = tallyOf(core);
+    if (tally.bytes >= tally.checkpoint + RECLAIM_STEP_BYTES) {
+      await nextMacrotask();
+      tally.checkpoint = tally.bytes;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return new WasmBackend(core, spec, dtype, params);
+      } catch (error) {
+        if (!(error instanceof OutOfMemoryError) || tally.count === 0) throw error;
+        if (attempt === RECLAIM_RETRIES) throw error;
+        await nextMacrotask();
+        tally.checkpoint = tally.bytes;
+      }
+    }
+  }
+
+  /** Adds what the core allocated since `before` (live bytes) to this network's share. */
+  #account(before: number | null): void {
+    const after = this.core.liveBytes();
+    if (before === null || after === null || after <= before) return;
+    this.#held.bytes += after - before;
+    this.#held.tally.bytes += after - before;
+    this.#pressure = new ArrayBuffer(this.#held.bytes);
   }
 
   /** The Rust network handle (for tests). */
@@ -73,15 +175,35 @@ export class WasmBackend implements Backend {
     return this.#net;
   }
 
+  /**
+   * The live handle. Every method goes through here first: after {@link dispose} the handle
+   * is 0, and a call with it would read or write from address 0 of the shared memory (other
+   * networks' data), so it throws instead.
+   */
+  #live(): NetPtr {
+    if (this.#net === 0) throw new StateError('Network was disposed');
+    return this.#net;
+  }
+
   /** Makes the input/target/activation buffers hold `batch` rows (may grow memory). */
   #reserve(batch: number): void {
+    const net = this.#live();
     if (batch <= this.#capacity) return;
-    if (this.#api.reserve(this.#net, batch) !== 1) {
-      throw new WasmMlpError(`out of WebAssembly memory reserving buffers for a batch of ${batch}`);
+    const before = this.core.liveBytes();
+    const ok = this.#api.reserve(net, batch) === 1;
+    // The core's reserve is all-or-nothing (nothing moves on failure), but the addresses are
+    // re-read either way: a stale pointer here would write into freed memory.
+    this.#inputPtr = this.#api.input(net);
+    this.#targetPtr = this.#api.target(net);
+    if (!ok) {
+      throw new OutOfMemoryError(
+        `out of WebAssembly memory reserving buffers for a batch of ${batch} rows ` +
+          `(layers [${this.spec.layers}], ${this.dtype}; the network is unchanged)` +
+          undisposedHint(this.#held.tally),
+      );
     }
+    this.#account(before);
     this.#capacity = batch;
-    this.#inputPtr = this.#api.input(this.#net);
-    this.#targetPtr = this.#api.target(this.#net);
   }
 
   #writeInput(x: Real): void {
@@ -93,22 +215,24 @@ export class WasmBackend implements Backend {
   }
 
   getParams(): Real {
-    return this.core.read(this.dtype, this.#api.params(this.#net), this.paramCount);
+    return this.core.read(this.dtype, this.#api.params(this.#live()), this.paramCount);
   }
 
   setParams(flat: ArrayLike<number>): void {
-    this.core.write(this.dtype, this.#api.params(this.#net), flat);
+    this.core.write(this.dtype, this.#api.params(this.#live()), flat);
   }
 
   getOptimizerState(): OptimizerState {
-    const len = this.#api.stateLen(this.#net);
-    const state = this.core.read(this.dtype, this.#api.state(this.#net), len);
-    return { state, step: this.#api.stepCount(this.#net) };
+    const net = this.#live();
+    const len = this.#api.stateLen(net);
+    const state = this.core.read(this.dtype, this.#api.state(net), len);
+    return { state, step: this.#api.stepCount(net) };
   }
 
   setOptimizerState(state: ArrayLike<number>, step: number): void {
-    this.core.write(this.dtype, this.#api.state(this.#net), state);
-    this.#api.setStepCount(this.#net, step);
+    const net = this.#live();
+    this.core.write(this.dtype, this.#api.state(net), state);
+    this.#api.setStepCount(net, step);
   }
 
   forward(x: Real, batch: number): Real {
@@ -120,11 +244,12 @@ export class WasmBackend implements Backend {
 
   output(batch: number): Real {
     const nOut = this.spec.layers[this.spec.layers.length - 1]!;
-    return this.core.view(this.dtype, this.#api.output(this.#net), batch * nOut);
+    return this.core.view(this.dtype, this.#api.output(this.#live()), batch * nOut);
   }
 
   backward(y: Real, batch: number, learningRate: number): void {
     // The caller guarantees a forward() of this batch came first, so no reserve is needed.
+    this.#live();
     this.#writeTarget(y);
     this.#api.backward(this.#net, batch, learningRate);
   }
@@ -153,7 +278,7 @@ export class WasmBackend implements Backend {
     this.#writeInput(x);
     this.#writeTarget(y);
     const loss = this.#api.gradients(this.#net, batch);
-    const grads = this.core.read(this.dtype, this.#api.grads(this.#net), this.paramCount);
+    const grads = this.core.read(this.dtype, this.#api.grads(this.#live()), this.paramCount);
     return { grads, loss };
   }
 
@@ -174,7 +299,8 @@ export class WasmBackend implements Backend {
   dispose(): void {
     if (this.#net === 0) return;
     finalizer?.unregister(this);
-    this.#api.netDestroy(this.#net);
+    release(this.#held);
     this.#net = 0;
+    this.#pressure = null;
   }
 }
