@@ -137,4 +137,64 @@ describe('trainInWorker with a worker_threads Worker', () => {
       expect(() => trainInWorker(worker, request)).toThrow(message);
     }
   });
+
+  it('throws OptionError, not a bare TypeError, for missing or wrongly typed arguments', () => {
+    const { network: _network, ...noNetwork } = { network, x: xorX(), y: xorY(), steps: 1 };
+    const request = () => ({ network, x: xorX(), y: xorY(), steps: 1 });
+    const cases: [() => unknown, string][] = [
+      [
+        () => trainInWorker(worker, noNetwork as never),
+        'request.network must be an object of Network.create options, got undefined',
+      ],
+      [
+        () => trainInWorker(worker, { ...request(), network: [2, 3, 1] } as never),
+        'request.network must be an object of Network.create options, got an array of length 3',
+      ],
+      [
+        () => trainInWorker(worker, undefined as never),
+        'request must be an object { network, x, y, steps, … }, got undefined',
+      ],
+      [
+        () => trainInWorker(worker, request(), null as never),
+        'options must be an object, got null',
+      ],
+      [
+        () => trainInWorker(worker, request(), { onProgress: 'log' } as never),
+        "options.onProgress must be a function, got 'log'",
+      ],
+      [
+        () => trainInWorker(worker, request(), { signal: true } as never),
+        'options.signal must be an AbortSignal, got true',
+      ],
+      [
+        () => trainInWorker({} as never, request()),
+        'worker must be a Web Worker or a node:worker_threads Worker',
+      ],
+      [
+        // Not structured-cloneable: postMessage's DataCloneError becomes an OptionError.
+        () =>
+          trainInWorker(worker, { ...request(), network: { ...network, seed: () => 1 } as never }),
+        'request could not be sent to the worker',
+      ],
+    ];
+    for (const [call, message] of cases) {
+      expect(call).toThrow(OptionError);
+      expect(call).toThrow(message);
+    }
+  });
+
+  it('throws OptionError for an array already transferred to a worker, or empty', async () => {
+    const x = xorX();
+    const y = xorY();
+    const first = trainInWorker(worker, { network, x, y, steps: 1 });
+    // Node sends a detached buffer as an empty one: without the check the worker would answer
+    // a puzzling 'y: expected 0 rows (the rows of x), got 4'.
+    const again = () => trainInWorker(worker, { network, x, y: xorY(), steps: 1 });
+    expect(again).toThrow(OptionError);
+    expect(again).toThrow('request.x is empty; if it was sent to a worker before, its buffer');
+    const emptyProbe = () =>
+      trainInWorker(worker, { network, x: xorX(), y: xorY(), probe: new Float32Array(), steps: 1 });
+    expect(emptyProbe).toThrow('request.probe is empty');
+    expect((await first.done).steps).toBe(1);
+  });
 });

@@ -25,4 +25,6 @@ export type {
   TrainingRequest,
   TrainingResult,
 } from './worker/protocol.js';
+export { WorkerError } from './worker/errors.js';
+export type { WorkerFailure } from './worker/errors.js';
 export type { MessageEndpoint } from './worker/endpoint.js';

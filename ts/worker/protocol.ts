@@ -5,6 +5,7 @@
  * @module
  */
 import type { NetworkOptions, NetworkParameters } from '../index.js';
+import type { SentError } from './errors.js';
 
 /** A float batch, flat row-major. */
 export type FloatArray = Float32Array | Float64Array;
@@ -71,13 +72,7 @@ export type ToWorker =
 export type FromWorker =
   | ({ readonly kind: 'wasm-mlp:progress'; readonly id: number } & TrainingProgress)
   | { readonly kind: 'wasm-mlp:done'; readonly id: number; readonly result: TrainingResult }
-  | {
-      readonly kind: 'wasm-mlp:error';
-      readonly id: number;
-      /** The error's class, see `errors.ts`. */
-      readonly errorClass: string;
-      readonly message: string;
-    };
+  | ({ readonly kind: 'wasm-mlp:error'; readonly id: number } & SentError);
 
 /** The buffers of typed arrays, deduplicated, for a transfer list. */
 export function buffersOf(arrays: readonly (FloatArray | undefined)[]): ArrayBuffer[] {

@@ -8,7 +8,7 @@
  */
 import { Network, ShapeError } from '../index.js';
 import { nodeBuiltin } from '../node-builtin.js';
-import { errorKey } from './errors.js';
+import { sendableError } from './errors.js';
 import { listen, type MessageEndpoint } from './endpoint.js';
 import { buffersOf, type FromWorker, type ToWorker, type TrainingRequest } from './protocol.js';
 
@@ -115,20 +115,19 @@ async function nodeParentPort(): Promise<MessageEndpoint> {
 function serve(endpoint: MessageEndpoint): void {
   const stops = new Map<number, boolean>();
   const post: Post = (message, transfer = []) => endpoint.postMessage(message, transfer);
-  listen(endpoint, (data) => {
-    const message = data as ToWorker;
-    if (message?.kind === 'wasm-mlp:stop') {
-      if (stops.has(message.id)) stops.set(message.id, true);
-    } else if (message?.kind === 'wasm-mlp:train') {
-      const { id, request } = message;
-      stops.set(id, false);
-      train(id, request, () => stops.get(id) === true, post)
-        .catch((error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          post({ kind: 'wasm-mlp:error', id, errorClass: errorKey(error), message });
-        })
-        .finally(() => stops.delete(id));
-    }
+  listen(endpoint, {
+    message: (data) => {
+      const message = data as ToWorker;
+      if (message?.kind === 'wasm-mlp:stop') {
+        if (stops.has(message.id)) stops.set(message.id, true);
+      } else if (message?.kind === 'wasm-mlp:train') {
+        const { id, request } = message;
+        stops.set(id, false);
+        train(id, request, () => stops.get(id) === true, post)
+          .catch((error: unknown) => post({ kind: 'wasm-mlp:error', id, ...sendableError(error) }))
+          .finally(() => stops.delete(id));
+      }
+    },
   });
 }
 

@@ -7,8 +7,8 @@
  */
 import { OptionError, type NetworkOptions } from '../index.js';
 import { describe } from '../errors.js';
-import { listen, type MessageEndpoint } from './endpoint.js';
-import { rebuildError } from './errors.js';
+import { isMessageEndpoint, listen, type MessageEndpoint } from './endpoint.js';
+import { rebuildError, WorkerError } from './errors.js';
 import {
   buffersOf,
   type FromWorker,
@@ -20,16 +20,42 @@ import {
 
 /** A training run in progress. */
 export interface TrainingRun {
-  /** Resolves with the trained parameters; rejects with the worker's error (same class name). */
+  /**
+   * Resolves with the trained parameters. Never stays pending while the worker is gone;
+   * rejects with:
+   * - the error the training threw in the worker, rebuilt as the same class with the same
+   *   message and fields (`OptionError` for bad network options, `ShapeError`,
+   *   `NonFiniteError`, `TargetError`, …);
+   * - a {@link WorkerError} if the worker failed first: it exited (Node: `worker.terminate()`,
+   *   `process.exit()`, a crash), threw an uncaught exception, could not load its script, or
+   *   sent a message that could not be deserialized;
+   * - what `onProgress` threw (the worker is then asked to stop);
+   * - `signal.reason` when {@link TrainInWorkerOptions.signal} aborts.
+   *
+   * A browser fires no event when the page calls `worker.terminate()`, so `done` cannot notice
+   * it: abort `signal` (or `stop()` and await `done`) before terminating a Web Worker.
+   */
   readonly done: Promise<TrainingResult>;
-  /** Asks the worker to stop after the current slice; `done` then resolves with `stopped: true`. */
+  /**
+   * Asks the worker to stop after the current slice; `done` then resolves with
+   * `stopped: true`. Does nothing once `done` has settled.
+   */
   stop(): void;
 }
 
 /** Options of {@link trainInWorker}. */
 export interface TrainInWorkerOptions {
-  /** Called on the caller's thread for every progress message. */
+  /**
+   * Called on the caller's thread for every progress message. If it throws, the run is
+   * stopped and `done` rejects with what it threw.
+   */
   readonly onProgress?: (progress: TrainingProgress) => void;
+  /**
+   * Abandons the run: `done` rejects at once with `signal.reason` (an `AbortError` by
+   * default) and the worker is asked to stop. Unlike `stop()`, it does not wait for the
+   * worker, so it also settles `done` for a Web Worker the page is about to terminate.
+   */
+  readonly signal?: AbortSignal;
 }
 
 let nextRunId = 1;
@@ -38,18 +64,57 @@ function isFloatArray(value: unknown): boolean {
   return value instanceof Float32Array || value instanceof Float64Array;
 }
 
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkArguments(worker: unknown, request: unknown, options: unknown): void {
+  if (!isMessageEndpoint(worker)) {
+    throw new OptionError(
+      'worker must be a Web Worker or a node:worker_threads Worker (with postMessage and ' +
+        `on/off or addEventListener/removeEventListener), got ${describe(worker)}`,
+    );
+  }
+  if (!isObject(request)) {
+    throw new OptionError(
+      `request must be an object { network, x, y, steps, … }, got ${describe(request)}`,
+    );
+  }
+  const { network } = request as Partial<TrainingRequest>;
+  if (!isObject(network)) {
+    throw new OptionError(
+      `request.network must be an object of Network.create options, got ${describe(network)}`,
+    );
+  }
+  checkRequest(request as TrainingRequest);
+  if (!isObject(options)) {
+    throw new OptionError(`options must be an object, got ${describe(options)}`);
+  }
+  const { onProgress, signal } = options as Partial<TrainInWorkerOptions>;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new OptionError(`options.onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  if (signal !== undefined && !(isObject(signal) && 'aborted' in signal)) {
+    throw new OptionError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+}
+
 function checkRequest(request: TrainingRequest): void {
-  for (const name of ['x', 'y'] as const) {
-    if (!isFloatArray(request[name])) {
+  for (const name of ['x', 'y', 'probe'] as const) {
+    const array = request[name];
+    if (name === 'probe' && array === undefined) continue;
+    if (!isFloatArray(array)) {
       throw new OptionError(
-        `request.${name} must be a Float32Array or Float64Array, got ${describe(request[name])}`,
+        `request.${name} must be a Float32Array or Float64Array, got ${describe(array)}`,
       );
     }
-  }
-  if (request.probe !== undefined && !isFloatArray(request.probe)) {
-    throw new OptionError(
-      `request.probe must be a Float32Array or Float64Array, got ${describe(request.probe)}`,
-    );
+    // A transferred buffer is detached: its arrays read as empty, and Node sends them as such.
+    if (array!.length === 0) {
+      throw new OptionError(
+        `request.${name} is empty; if it was sent to a worker before, its buffer was ` +
+          'transferred (pass copy: true to keep using the arrays)',
+      );
+    }
   }
   const counts = { steps: request.steps, batchSize: request.batchSize ?? 1 };
   for (const [name, value] of Object.entries(counts)) {
@@ -63,7 +128,7 @@ function checkRequest(request: TrainingRequest): void {
       `request.reportIntervalMs must be a finite number >= 0, got ${describe(interval)}`,
     );
   }
-  if (typeof Response !== 'undefined' && request.network?.wasm instanceof Response) {
+  if (typeof Response !== 'undefined' && request.network.wasm instanceof Response) {
     throw new OptionError(
       'request.network.wasm cannot be a Response (it cannot be sent to a worker): ' +
         'pass its URL, its bytes or a compiled WebAssembly.Module',
@@ -79,11 +144,24 @@ function cloneable(request: TrainingRequest): TrainingRequest {
   return { ...request, network };
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('trainInWorker() was aborted', 'AbortError');
+}
+
 /**
  * Trains a network in `worker` (which must call {@link serveTraining}) without blocking this
- * thread. Throws {@link OptionError} synchronously for a malformed request; errors inside the
- * worker (bad layer sizes, shapes, a wasm load failure) reject `done` with an error of the
- * same class and message.
+ * thread. Like `trainStep` and the other synchronous checks of the library, a malformed call
+ * (no `network` object, arrays of the wrong type, a bad count, options that are not an object,
+ * a request that cannot be sent to a worker) throws {@link OptionError} synchronously, before
+ * anything is sent. Everything decided in the worker or later rejects `done` instead (see
+ * {@link TrainingRun.done}): the network options are validated by `Network.create` there.
+ *
+ * The worker stays yours: it is neither terminated nor unref'd, so it can serve several runs.
+ * In Node, `worker.terminate()` it when done, or the process keeps running.
  *
  * @example
  * const worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
@@ -97,29 +175,100 @@ export function trainInWorker(
   request: TrainingRequest,
   options: TrainInWorkerOptions = {},
 ): TrainingRun {
-  checkRequest(request);
+  checkArguments(worker, request, options);
+  const { signal } = options;
+  if (signal?.aborted) return { done: Promise.reject(abortReason(signal)), stop: () => {} };
+  // A Node worker whose thread has ended reports threadId -1 and will send no more events.
+  if ((worker as { threadId?: unknown }).threadId === -1) {
+    const error = new WorkerError(
+      'the training worker is no longer running (it exited before this run was sent)',
+      'exit',
+    );
+    return { done: Promise.reject(error), stop: () => {} };
+  }
   const id = nextRunId++;
-  let unlisten = () => {};
-  const done = new Promise<TrainingResult>((resolve, reject) => {
-    unlisten = listen(worker, (data) => {
-      const message = data as FromWorker;
-      if (message?.id !== id || typeof message.kind !== 'string') return;
-      if (message.kind === 'wasm-mlp:progress') {
-        const { kind: _kind, id: _id, ...progress } = message;
-        options.onProgress?.(progress);
-        return;
-      }
-      unlisten();
-      if (message.kind === 'wasm-mlp:done') resolve(message.result);
-      else if (message.kind === 'wasm-mlp:error') {
-        reject(rebuildError(message.errorClass, message.message));
-      }
-    });
-  });
   const send: ToWorker = { kind: 'wasm-mlp:train', id, request: cloneable(request) };
-  worker.postMessage(send, request.copy ? [] : buffersOf([request.x, request.y, request.probe]));
-  return {
-    done,
-    stop: () => worker.postMessage({ kind: 'wasm-mlp:stop', id } satisfies ToWorker, []),
+  try {
+    worker.postMessage(send, request.copy ? [] : buffersOf([request.x, request.y, request.probe]));
+  } catch (error) {
+    // A DataCloneError: e.g. a function in the options, or an already transferred buffer.
+    throw new OptionError(`request could not be sent to the worker: ${messageOf(error)}`);
+  }
+  let settled = false;
+  const askToStop = () => {
+    try {
+      worker.postMessage({ kind: 'wasm-mlp:stop', id } satisfies ToWorker, []);
+    } catch {
+      // The worker is gone: there is nothing left to stop.
+    }
   };
+  // Listening starts in the same task as the postMessage above; no reply can arrive before.
+  const done = new Promise<TrainingResult>((resolve, reject) => {
+    const settle = () => {
+      settled = true;
+      unlisten();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    /** Rejects `done`; `stopWorker` when the worker may still be training this run. */
+    const fail = (error: unknown, stopWorker: boolean) => {
+      if (settled) return;
+      settle();
+      if (stopWorker) askToStop();
+      reject(error);
+    };
+    const onAbort = () => fail(abortReason(signal!), true);
+    const unlisten = listen(worker, {
+      message: (data) => {
+        const message = data as FromWorker | null;
+        if (settled || message?.id !== id || typeof message.kind !== 'string') return;
+        if (message.kind === 'wasm-mlp:progress') {
+          const { kind: _kind, id: _id, ...progress } = message;
+          try {
+            options.onProgress?.(progress);
+          } catch (error) {
+            fail(error, true);
+          }
+        } else if (message.kind === 'wasm-mlp:done') {
+          settle();
+          resolve(message.result);
+        } else if (message.kind === 'wasm-mlp:error') {
+          fail(rebuildError(message), false);
+        }
+      },
+      error: (error) =>
+        fail(
+          new WorkerError(
+            'the training worker threw an uncaught exception or failed to load its script ' +
+              `before finishing: ${messageOf(error)}`,
+            'error',
+            undefined,
+            error,
+          ),
+          true,
+        ),
+      messageerror: (error) =>
+        fail(
+          new WorkerError(
+            'a message from the training worker could not be deserialized, so the run ' +
+              `cannot finish: ${messageOf(error)}`,
+            'messageerror',
+            undefined,
+            error,
+          ),
+          true,
+        ),
+      exit: (code: number) =>
+        fail(
+          new WorkerError(
+            `the training worker exited with code ${code} before finishing ` +
+              '(worker.terminate(), process.exit() or a crash)',
+            'exit',
+            code,
+          ),
+          false,
+        ),
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return { done, stop: () => void (settled || askToStop()) };
 }
