@@ -1,8 +1,8 @@
 // wasm-mlp/worker in Node: training in a worker_threads Worker through the built bundles, with
 // progress messages, transferred buffers, stop(), and errors carried back with their class.
 import { Worker } from 'node:worker_threads';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Network, OptionError, ShapeError } from 'wasm-mlp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Network, NonFiniteError, OptionError, ShapeError } from 'wasm-mlp';
 import { trainInWorker, type TrainingProgress } from 'wasm-mlp/worker';
 import { XOR_X, XOR_Y, flatParams } from './helpers.js';
 
@@ -111,6 +111,29 @@ describe('trainInWorker with a worker_threads Worker', () => {
     await expect(badWidth.done).rejects.toThrow(
       'x: expected a length that is a multiple of 2 (layers[0]), got 5',
     );
+  });
+
+  it('names the probe, not x, when the probe is wrong, before any training step', async () => {
+    const onProgress = vi.fn();
+    const wide = trainInWorker(
+      worker,
+      { network, x: xorX(), y: xorY(), probe: new Float32Array(3), steps: 1000 },
+      { onProgress },
+    );
+    await expect(wide.done).rejects.toThrow(ShapeError);
+    await expect(wide.done).rejects.toThrow(
+      'probe: expected a length that is a multiple of 2 (layers[0]), got 3',
+    );
+    const infinite = trainInWorker(worker, {
+      network,
+      x: xorX(),
+      y: xorY(),
+      probe: Float32Array.of(0, Infinity),
+      steps: 1000,
+    });
+    await expect(infinite.done).rejects.toThrow(NonFiniteError);
+    await expect(infinite.done).rejects.toThrow('probe[1] is Infinity');
+    expect(onProgress).not.toHaveBeenCalled();
   });
 
   it('throws OptionError synchronously for a malformed request', () => {

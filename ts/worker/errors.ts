@@ -8,6 +8,7 @@
 import {
   DivergenceError,
   FormatError,
+  OutOfMemoryError,
   NonFiniteError,
   OptionError,
   ShapeError,
@@ -52,6 +53,7 @@ const CLASSES = {
   TargetError,
   DivergenceError,
   FormatError,
+  OutOfMemoryError,
   WorkerError,
   WasmMlpError,
 };

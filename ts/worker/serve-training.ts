@@ -6,7 +6,7 @@
  * disposes the network.
  * @module
  */
-import { Network, ShapeError } from '../index.js';
+import { Network, NonFiniteError, ShapeError } from '../index.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import { sendableError } from './errors.js';
 import { listen, type MessageEndpoint } from './endpoint.js';
@@ -36,6 +36,19 @@ function rowsOf(name: string, array: ArrayLike<number>, width: number, what: str
   return array.length / width;
 }
 
+/**
+ * The probe is checked before training (its errors name it): later, `forward(probe)` would
+ * report a bad probe as a bad `x`, after training steps were already spent.
+ */
+function checkProbe(probe: ArrayLike<number>, inputs: number): void {
+  rowsOf('probe', probe, inputs, 'layers[0]');
+  for (let i = 0; i < probe.length; i++) {
+    if (!Number.isFinite(probe[i])) {
+      throw new NonFiniteError(`probe[${i}] is ${probe[i]}: the probe must be finite`);
+    }
+  }
+}
+
 async function train(
   id: number,
   request: TrainingRequest,
@@ -51,6 +64,7 @@ async function train(
     if (targetRows !== rows) {
       throw new ShapeError(`y: expected ${rows} rows (the rows of x), got ${targetRows}`);
     }
+    if (request.probe) checkProbe(request.probe, inputs);
     const batch = Math.min(request.batchSize ?? rows, rows);
     const interval = request.reportIntervalMs ?? 50;
     const started = performance.now();
