@@ -504,6 +504,16 @@ describe('options that only an f64 network can hold, and networks too large for 
         { ...base, optimizer: { type: 'sgd', weightDecay: 1e300 } },
         /^optimizer\.weightDecay = 1e\+300 overflows f32/,
       ],
+      // Underflow: the core would use 0, the reference the tiny value (they disagreed).
+      [
+        { ...base, activation: { type: 'leakyRelu', slope: 7e-46 } },
+        /^activation\[0\]\.slope = 7e-46 underflows to 0 in f32/,
+      ],
+      [{ ...base, learningRate: 1e-50 }, /^learningRate = 1e-50 underflows to 0 in f32/],
+      [
+        { ...base, optimizer: { type: 'adam', epsilon: 1e-60 } },
+        /^optimizer\.epsilon = 1e-60 underflows to 0 in f32/,
+      ],
     ];
     for (const [options, message] of cases) {
       await expect(Network.create(options)).rejects.toThrow(OptionError);
@@ -517,6 +527,7 @@ describe('options that only an f64 network can hold, and networks too large for 
   it('the learningRate setter applies the same rule, and leaves the rate unchanged', async () => {
     const net = await Network.create({ layers: [2, 1], learningRate: 0.5 });
     expect(() => (net.learningRate = 1e39)).toThrow(/^learningRate = 1e\+39 overflows f32/);
+    expect(() => (net.learningRate = 1e-46)).toThrow(/^learningRate = 1e-46 underflows to 0/);
     expect(net.learningRate).toBe(0.5);
     net.dispose();
   });

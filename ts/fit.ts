@@ -13,7 +13,13 @@
  * @module
  */
 import type { Backend } from './backends/backend.js';
-import { DivergenceError, OptionError, describe } from './errors.js';
+import {
+  DivergenceError,
+  NonFiniteError,
+  OptionError,
+  WasmMlpError,
+  describe,
+} from './errors.js';
 import { mulberry32, seedState } from './init.js';
 import type { Matrix } from './inputs.js';
 import { countCorrect } from './metrics.js';
@@ -379,6 +385,65 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('fit() was aborted', 'AbortError');
 }
 
+/** The first non-finite value of the given rows of a matrix, if any (the error path only). */
+function firstNonFinite(
+  m: Matrix,
+  rows: ArrayLike<number>,
+): { row: number; col: number; value: number } | null {
+  const cols = m.data.length / m.batch;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    for (let col = 0; col < cols; col++) {
+      const value = m.data[row * cols + col]!;
+      if (!Number.isFinite(value)) return { row, col, value };
+    }
+  }
+  return null;
+}
+
+/**
+ * Why a batch's step was not applied (both backends skip a step whose batch or loss is not
+ * finite): the training data changed after fit() checked it, or the loss diverged. The
+ * message says whether the parameters are still finite: an update that overflows them does
+ * not show in its own batch's loss, only in the next one.
+ */
+function notApplied(
+  backend: Backend,
+  train: { X: Matrix; Y: Matrix },
+  rows: ArrayLike<number>,
+  epoch: number,
+  batch: number,
+  loss: number,
+): WasmMlpError {
+  for (const [name, m] of [
+    ['x', train.X],
+    ['y', train.Y],
+  ] as const) {
+    const bad = firstNonFinite(m, rows);
+    if (bad) {
+      return new NonFiniteError(
+        `${name}[${bad.row}][${bad.col}] is ${bad.value} at epoch ${epoch}, batch ${batch} ` +
+          '(0-based): the training data changed while fit() ran (it was checked when fit() ' +
+          'started). That batch was not applied: parameters and optimizer state are those ' +
+          'after the previous batch.',
+      );
+    }
+  }
+  const finite = backend.getParams().every(Number.isFinite);
+  return new DivergenceError(
+    `the training loss became ${loss} at epoch ${epoch}, batch ${batch} (0-based); that step ` +
+      'was not applied' +
+      (finite
+        ? ': parameters and optimizer state are those after the last batch with a finite ' +
+          'loss. Try a smaller learningRate.'
+        : ', but an earlier update had already overflowed: the parameters contain NaN or ' +
+          '±Infinity and are not usable. Try a much smaller learningRate.'),
+    epoch,
+    batch,
+    loss,
+  );
+}
+
 /** Runs the training loop of a validated plan. */
 export async function runFit(
   ctx: FitContext,
@@ -418,16 +483,7 @@ export async function runFit(
     for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
       const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
       const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
-      if (!Number.isFinite(loss)) {
-        throw new DivergenceError(
-          `the training loss became ${loss} at epoch ${epoch}, batch ${batch} (0-based); ` +
-            'that step was not applied: parameters and optimizer state are those after the ' +
-            'last batch with a finite loss. Try a smaller learningRate.',
-          epoch,
-          batch,
-          loss,
-        );
-      }
+      if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
       ctx.batchCompleted?.();
       const right = countCorrect(
         backend.output(rows.length),

@@ -139,8 +139,19 @@ export function checkRepresentable(name: string, value: number, dtype: Dtype): n
         `${F32_MAX_FINITE}); use dtype 'f64' or a smaller value`,
     );
   }
+  // The core rounds it to f32 once (0 then), the reference per operation (not 0): reject it
+  // rather than let the two backends disagree.
+  if (dtype === 'f32' && value !== 0 && Math.fround(value) === 0) {
+    throw new OptionError(
+      `${name} = ${value} underflows to 0 in f32, the network's dtype (smallest positive ` +
+        `f32: ${F32_MIN_POSITIVE}); use dtype 'f64', 0 or a larger value`,
+    );
+  }
   return value;
 }
+
+/** The smallest positive (subnormal) float32. */
+const F32_MIN_POSITIVE = 1.401298464324817e-45;
 
 /** The largest finite float32. */
 const F32_MAX_FINITE = 3.4028234663852886e38;

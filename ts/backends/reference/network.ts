@@ -177,10 +177,20 @@ export class ReferenceBackend implements Backend {
   }
 
   trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
+    // As the core: a batch that is not finite (in the stored dtype) is skipped, NaN returned.
+    if (!this.#storable(x, batch * this.spec.layers[0]!)) return NaN;
+    if (!this.#storable(y, batch * this.spec.layers[this.spec.layers.length - 1]!)) return NaN;
     this.#forward(x, batch);
     const { loss, grad } = this.#lossAndGrad(y);
     if (Number.isFinite(loss)) this.#backward(grad, batch, learningRate); // else: skip the update
     return loss;
+  }
+
+  /** Whether the first `n` values are finite once stored in the dtype (f32 may overflow). */
+  #storable(values: Real, n: number): boolean {
+    const round = this.dtype === 'f32' ? Math.fround : (v: number) => v;
+    for (let i = 0; i < n; i++) if (!Number.isFinite(round(values[i]!))) return false;
+    return true;
   }
 
   trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
