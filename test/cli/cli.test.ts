@@ -1,41 +1,17 @@
 // The `wasm-mlp` command end to end: `node dist/cli.js` spawned on small CSV files (Iris for
 // classification, a synthetic regression, and broken files), plus the progress bar on a
 // (simulated) terminal.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Network } from 'wasm-mlp';
 import { createProgress } from '../../ts/cli/progress.js';
+import { cli, failsWith, fixture, type Run } from './run.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const fixture = (name: string) =>
-  fileURLToPath(new URL(`../fixtures/cli/${name}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'wasm-mlp-cli-'));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile('node', [CLI, ...args], (error, stdout, stderr) => {
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** A failed run: exit code 1, exactly one line on stderr, no stack trace. */
-function failsWith(run: Run, message: string): void {
-  expect(run.code).toBe(1);
-  expect(run.stderr).toBe(`wasm-mlp: error: ${message}\n`);
-}
 
 function parseCsv(text: string): string[][] {
   return text
@@ -226,7 +202,7 @@ describe('errors: exit code 1 and one line', () => {
   it('non-numeric cell, with line and column', async () => {
     failsWith(
       await train(fixture('non-numeric.csv')),
-      `'${fixture('non-numeric.csv')}' line 4, column 'b': 'abc' is not a number`,
+      `'${fixture('non-numeric.csv')}' line 4, column 'b': 'abc' is not a number (expected decimal notation such as 12, -0.5 or 3e-4)`,
     );
   });
   it('ragged rows', async () => {

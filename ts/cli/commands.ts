@@ -3,28 +3,33 @@
  * output function, so the tests and `main.ts` share them.
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { Network, type ActivationName, type Dtype, type OptimizerName } from '../index.js';
 import { mulberry32, seedState } from '../init.js';
 import { toONNX } from '../onnx.js';
-import { readTable } from './csv.js';
+import { checkWritable, openAtomic, writeFileAtomic } from './atomic-write.js';
+import { readTable, scanCsv } from './csv.js';
 import {
-  decodeOutputs,
+  decodeRow,
+  decodeValue,
   encodeFeatures,
   encodeTargets,
   encodingFromMetadata,
   encodingToMetadata,
   fitEncoding,
+  modelSelection,
   outputWidth,
+  trainingSelection,
   type Encoding,
   type Task,
 } from './encoding.js';
 import { CliError } from './errors.js';
-import { loadModel, saveModel } from './model-file.js';
+import { kind, loadModel, saveModel } from './model-file.js';
 import { createProgress } from './progress.js';
 
 export type Print = (line: string) => void;
+/** Raw output (stdout): chunks of text written as they are. */
+export type Write = (chunk: string) => void;
 
 export interface TrainOptions {
   data: string;
@@ -45,9 +50,10 @@ export interface TrainOptions {
 }
 
 /** A seeded permutation of 0…n−1 (Fisher–Yates over the library's mulberry32), for the split. */
-function permutation(n: number, seed: number): number[] {
+function permutation(n: number, seed: number): Uint32Array {
   const next = mulberry32(seedState(seed));
-  const order = Array.from({ length: n }, (_, i) => i);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor((next() * (i + 1)) / 0x1_0000_0000);
     [order[i], order[j]] = [order[j]!, order[i]!];
@@ -55,15 +61,45 @@ function permutation(n: number, seed: number): number[] {
   return order;
 }
 
+/**
+ * Reorders the rows of a row-major matrix in place so that row i becomes the old row
+ * `order[i]` (following each cycle of the permutation with one spare row), so shuffling a
+ * large table costs one row and a bitmap instead of a second matrix.
+ */
+function permuteRows(m: Float64Array, width: number, order: Uint32Array): Float64Array {
+  const done = new Uint8Array(order.length);
+  const spare = new Float64Array(width);
+  for (let start = 0; start < order.length; start++) {
+    if (done[start]) continue;
+    spare.set(m.subarray(start * width, (start + 1) * width));
+    let i = start;
+    for (;;) {
+      done[i] = 1;
+      const from = order[i]!;
+      if (from === start) {
+        m.set(spare, i * width);
+        break;
+      }
+      m.copyWithin(i * width, from * width, (from + 1) * width);
+      i = from;
+    }
+  }
+  return m;
+}
+
 export async function train(o: TrainOptions, print: Print): Promise<void> {
-  const table = readTable(o.data);
-  const enc = fitEncoding(table, o.target, o.features, o.task, o.standardize);
+  // A bad model file name or an unwritable directory fails now, not after the training.
+  kind(o.out);
+  checkWritable(o.out);
+  const table = readTable(o.data, (columns) =>
+    trainingSelection(o.data, columns, o.target, o.features, o.task),
+  );
+  const enc = fitEncoding(table, o.task, o.standardize);
+  const rows = table.rows;
   // Rows in a seeded random order, so a validation split is not e.g. one class of a sorted file.
-  const order = permutation(table.rows.length, o.seed);
-  table.rows = order.map((i) => table.rows[i]!);
-  table.lines = order.map((i) => table.lines[i]!);
-  const x = encodeFeatures(table, enc);
-  const y = encodeTargets(table, enc);
+  const order = permutation(rows, o.seed);
+  const x = permuteRows(encodeFeatures(table, enc), enc.features.length, order);
+  const y = permuteRows(encodeTargets(table, enc), outputWidth(enc), order);
   const classify = enc.task === 'classification';
   const hidden = o.layers.length;
   const net = await Network.create({
@@ -79,12 +115,10 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
     dtype: o.dtype,
   });
   net.metadata = encodingToMetadata(enc);
-  const trainRows = o.validationSplit
-    ? Math.floor(table.rows.length * (1 - o.validationSplit))
-    : table.rows.length;
+  const trainRows = o.validationSplit ? Math.floor(rows * (1 - o.validationSplit)) : rows;
   const batchSize = Math.min(o.batchSize, trainRows);
   print(
-    `${table.rows.length} rows, ${enc.features.length} features, ${classify ? `classification (${enc.classes.length} classes: ${enc.classes.join(', ')})` : `regression of '${enc.target}'`}; ` +
+    `${rows} rows, ${enc.features.length} features, ${classify ? `classification (${enc.classes.length} classes: ${enc.classes.join(', ')})` : `regression of '${enc.target}'`}; ` +
       `layers ${net.layers.join('-')}, ${o.activation}, ${o.optimizer} lr ${o.learningRate}`,
   );
   const batches = Math.ceil(trainRows / batchSize);
@@ -106,56 +140,95 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
   print(`trained ${o.epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
 }
 
-async function modelAndTable(
-  model: string,
-  data: string,
-): Promise<{ net: Network<Dtype>; enc: Encoding; table: ReturnType<typeof readTable> }> {
+/** A model saved by `train` and its encoding, checked against the network. */
+async function modelWithEncoding(model: string): Promise<{ net: Network<Dtype>; enc: Encoding }> {
   const net = await loadModel(model);
-  const enc = encodingFromMetadata(net.metadata, model);
-  return { net, enc, table: readTable(data) };
+  return { net, enc: encodingFromMetadata(net.metadata, model, net.layers) };
 }
 
 export async function evaluate(o: { model: string; data: string }, print: Print): Promise<void> {
-  const { net, enc, table } = await modelAndTable(o.model, o.data);
+  const { net, enc } = await modelWithEncoding(o.model);
+  const table = readTable(o.data, () => modelSelection(enc, true));
   const x = encodeFeatures(table, enc);
   const y = encodeTargets(table, enc);
   const { loss, accuracy } = net.evaluate(x, y);
-  print(`rows ${table.rows.length}`);
+  print(`rows ${table.rows}`);
   if (enc.task === 'classification') {
     print(`loss ${loss.toFixed(4)} (categorical cross-entropy)`);
     print(`accuracy ${accuracy.toFixed(4)}`);
   } else {
-    const predicted = decodeOutputs(net.predict(x), table.rows.length, enc).map(Number);
-    const actual = Array.from(y, (v) => v * enc.targetStd + enc.targetMean);
-    const mse = predicted.reduce((s, p, i) => s + (p - actual[i]!) ** 2, 0) / predicted.length;
-    const mae = predicted.reduce((s, p, i) => s + Math.abs(p - actual[i]!), 0) / predicted.length;
+    const out = net.predict(x);
+    const actual = table.target!.values!;
+    let [se, ae] = [0, 0];
+    for (let r = 0; r < table.rows; r++) {
+      const d = decodeValue(out, r, enc) - actual[r]!;
+      se += d * d;
+      ae += Math.abs(d);
+    }
+    const mse = se / table.rows;
     print(`mse ${mse.toPrecision(6)}`);
     print(`rmse ${Math.sqrt(mse).toPrecision(6)}`);
-    print(`mae ${mae.toPrecision(6)}`);
+    print(`mae ${(ae / table.rows).toPrecision(6)}`);
   }
 }
 
+/** Rows per chunk of predict's CSV output (bounded memory, few writes). */
+const CHUNK_ROWS = 4096;
+
+/** The network outputs for every row of `data` (the parsed table is garbage once this returns). */
+function predictRows(
+  net: Network<Dtype>,
+  enc: Encoding,
+  data: string,
+): { out: ArrayLike<number>; rows: number; columns: string[] } {
+  const table = readTable(data, () => modelSelection(enc, false));
+  return { out: net.predict(encodeFeatures(table, enc)), rows: table.rows, columns: table.columns };
+}
+
+/**
+ * Predicts every row and writes the rows plus a `predicted_<target>` column, to `o.out`
+ * (atomically) or through `write` (stdout). The file is read twice (numbers first, then the
+ * cells to echo) so no copy of its text is held, and the CSV goes out in chunks.
+ */
 export async function predict(
   o: { model: string; data: string; out?: string },
   print: Print,
+  write: Write,
 ): Promise<void> {
-  const { net, enc, table } = await modelAndTable(o.model, o.data);
-  const labels = decodeOutputs(net.predict(encodeFeatures(table, enc)), table.rows.length, enc);
+  if (o.out !== undefined) checkWritable(o.out);
+  const { net, enc } = await modelWithEncoding(o.model);
+  const { out, rows, columns } = predictRows(net, enc, o.data);
   const column = `predicted_${enc.target}`;
-  const csv = stringify([
-    [...table.columns, column],
-    ...table.rows.map((r, i) => [...r, labels[i]!]),
-  ]);
-  if (o.out === undefined) {
-    print(csv.replace(/\n$/, ''));
-    return;
-  }
+  const changed = () => new CliError(`'${o.data}' changed while it was being read`);
+  const file = o.out === undefined ? undefined : openAtomic(o.out);
+  const sink: Write = file ? (chunk) => file.write(chunk) : write;
   try {
-    writeFileSync(o.out, csv);
+    let chunk: string[][] = [];
+    let r = 0;
+    scanCsv(
+      o.data,
+      (header) => {
+        if (header.join('\n') !== columns.join('\n')) throw changed();
+        chunk.push([...header, column]);
+      },
+      (record) => {
+        if (r >= rows) throw changed();
+        record.push(decodeRow(out, r++, enc));
+        chunk.push(record);
+        if (chunk.length >= CHUNK_ROWS) {
+          sink(stringify(chunk));
+          chunk = [];
+        }
+      },
+    );
+    if (r !== rows) throw changed();
+    if (chunk.length > 0) sink(stringify(chunk));
+    file?.commit();
   } catch (e) {
-    throw new CliError(`cannot write '${o.out}': ${(e as Error).message}`);
+    file?.abort();
+    throw e;
   }
-  print(`wrote ${table.rows.length} predictions (column '${column}') to ${o.out}`);
+  if (o.out !== undefined) print(`wrote ${rows} predictions (column '${column}') to ${o.out}`);
 }
 
 /**
@@ -168,10 +241,11 @@ export async function exportOnnx(
   o: { model: string; onnx: string; opset: number },
   print: Print,
 ): Promise<void> {
+  checkWritable(o.onnx);
   const net = await loadModel(o.model);
   const meta = net.metadata;
   if (meta['feature_mean'] !== undefined) {
-    const enc = encodingFromMetadata(meta, o.model);
+    const enc = encodingFromMetadata(meta, o.model, net.layers);
     const { weights, biases } = net.getParameters();
     const [w, b] = [weights[0]!, biases[0]!];
     const nOut = net.layers[1]!;
@@ -187,11 +261,7 @@ export async function exportOnnx(
     net.metadata = { ...rest, standardization: 'folded into layers.0' };
   }
   const bytes = toONNX(net, { opset: o.opset });
-  try {
-    writeFileSync(o.onnx, bytes);
-  } catch (e) {
-    throw new CliError(`cannot write '${o.onnx}': ${(e as Error).message}`);
-  }
+  writeFileAtomic(o.onnx, bytes);
   print(
     `wrote ${o.onnx} (${bytes.length} bytes, opset ${o.opset}, input 'input' [batch, ${net.layers[0]}], output 'output' [batch, ${net.layers[net.layers.length - 1]}])`,
   );

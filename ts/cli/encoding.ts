@@ -10,7 +10,8 @@
  * `feature_mean`, `feature_std`, and for regression `target_mean`, `target_std`.
  * @module
  */
-import { columnIndex, isNumericColumn, numberAt, type Table } from './csv.js';
+import type { Selection, Table, TargetSpec } from './csv.js';
+import { decimalOrUndefined } from './decimal.js';
 import { CliError } from './errors.js';
 
 export type Task = 'classification' | 'regression';
@@ -28,91 +29,100 @@ export interface Encoding {
   targetStd: number;
 }
 
-/** Mean and standard deviation (1 when the column is constant) of column values. */
-function moments(values: ArrayLike<number>): [number, number] {
+/** Mean and standard deviation (1 when the column is constant) of every `stride`-th value. */
+function moments(values: Float64Array, stride = 1, offset = 0): [number, number] {
+  const n = Math.floor((values.length - offset + stride - 1) / stride);
   let mean = 0;
-  for (let i = 0; i < values.length; i++) mean += values[i]!;
-  mean /= values.length;
+  for (let i = offset; i < values.length; i += stride) mean += values[i]!;
+  mean /= n;
   let v = 0;
-  for (let i = 0; i < values.length; i++) v += (values[i]! - mean) ** 2;
-  const std = Math.sqrt(v / values.length);
+  for (let i = offset; i < values.length; i += stride) v += (values[i]! - mean) ** 2;
+  const std = Math.sqrt(v / n);
   return [mean, std > 0 ? std : 1];
 }
 
 /**
- * The encoding of a training table. `task` `'auto'`: classification when the target column has
- * any non-numeric cell, regression otherwise.
+ * The columns `train` reads: `featureList` or every column but the target. `task` `'auto'`
+ * reads the target as both numbers and labels (see `fitEncoding`).
  */
-export function fitEncoding(
-  table: Table,
+export function trainingSelection(
+  file: string,
+  columns: string[],
   target: string,
   featureList: string[] | undefined,
   task: Task | 'auto',
-  standardize: boolean,
-): Encoding {
-  const t = columnIndex(table, target);
-  const features = featureList ?? table.columns.filter((c) => c !== target);
+): Selection {
+  if (!columns.includes(target)) {
+    throw new CliError(
+      `column '${target}' not found in '${file}'; available columns: ${columns.join(', ')}`,
+    );
+  }
+  const features = featureList ?? columns.filter((c) => c !== target);
   if (features.length === 0)
-    throw new CliError(`'${table.file}' has no feature columns besides '${target}'`);
+    throw new CliError(`'${file}' has no feature columns besides '${target}'`);
   if (features.includes(target))
     throw new CliError(`the target '${target}' cannot also be a feature`);
-  const resolved: Task =
-    task === 'auto' ? (isNumericColumn(table, t) ? 'regression' : 'classification') : task;
+  const kind: TargetSpec['kind'] =
+    task === 'auto' ? 'auto' : task === 'classification' ? 'label' : 'number';
+  return { features, target: { name: target, kind } };
+}
+
+/** The columns `evaluate` (`withTarget`) and `predict` read with a model's encoding. */
+export function modelSelection(enc: Encoding, withTarget: boolean): Selection {
+  if (!withTarget) return { features: enc.features };
+  return {
+    features: enc.features,
+    target:
+      enc.task === 'classification'
+        ? { name: enc.target, kind: 'label', classes: enc.classes }
+        : { name: enc.target, kind: 'number' },
+  };
+}
+
+/**
+ * The encoding of a training table (read with `trainingSelection`). `task` `'auto'`:
+ * classification when the target column has any cell that is not a number, else regression.
+ */
+export function fitEncoding(table: Table, task: Task | 'auto', standardize: boolean): Encoding {
+  const target = table.target!;
+  const resolved: Task = task === 'auto' ? (target.values ? 'regression' : 'classification') : task;
+  const f = table.features.length;
   const enc: Encoding = {
-    features,
-    target,
+    features: [...table.features],
+    target: target.name,
     task: resolved,
     classes: [],
-    featureMean: features.map(() => 0),
-    featureStd: features.map(() => 1),
+    featureMean: Array<number>(f).fill(0),
+    featureStd: Array<number>(f).fill(1),
     targetMean: 0,
     targetStd: 1,
   };
   if (resolved === 'classification') {
-    enc.classes = [...new Set(table.rows.map((r) => r[t]!))].sort(compareLabels);
+    enc.classes = [...target.labels!].sort(compareLabels);
     if (enc.classes.length < 2) {
       throw new CliError(
-        `the target '${target}' has only one class ('${enc.classes[0]}'); need at least 2`,
+        `the target '${target.name}' has only one class ('${enc.classes[0]}'); need at least 2`,
       );
     }
   }
   if (standardize) {
-    const x = rawFeatures(table, features);
-    features.forEach((_, j) => {
-      const col = Float64Array.from(
-        { length: table.rows.length },
-        (_, r) => x[r * features.length + j]!,
-      );
-      [enc.featureMean[j], enc.featureStd[j]] = moments(col);
-    });
-    if (resolved === 'regression') {
-      [enc.targetMean, enc.targetStd] = moments(table.rows.map((_, r) => numberAt(table, r, t)));
-    }
+    for (let j = 0; j < f; j++) [enc.featureMean[j], enc.featureStd[j]] = moments(table.x, f, j);
+    if (resolved === 'regression') [enc.targetMean, enc.targetStd] = moments(target.values!);
   }
   return enc;
 }
 
 /** Numbers before strings, numbers by value, strings alphabetically. */
 function compareLabels(a: string, b: string): number {
-  const [na, nb] = [Number(a), Number(b)];
-  const [fa, fb] = [a !== '' && Number.isFinite(na), b !== '' && Number.isFinite(nb)];
-  if (fa && fb) return na - nb;
-  if (fa !== fb) return fa ? -1 : 1;
+  const [na, nb] = [decimalOrUndefined(a), decimalOrUndefined(b)];
+  if (na !== undefined && nb !== undefined) return na - nb;
+  if ((na === undefined) !== (nb === undefined)) return na !== undefined ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function rawFeatures(table: Table, features: string[]): Float64Array {
-  const cols = features.map((f) => columnIndex(table, f));
-  const x = new Float64Array(table.rows.length * cols.length);
-  table.rows.forEach((_, r) =>
-    cols.forEach((c, j) => (x[r * cols.length + j] = numberAt(table, r, c))),
-  );
-  return x;
-}
-
-/** The standardized feature matrix (rows × features, row-major). */
+/** The standardized feature matrix (rows × features, row-major), in place in `table.x`. */
 export function encodeFeatures(table: Table, enc: Encoding): Float64Array {
-  const x = rawFeatures(table, enc.features);
+  const x = table.x;
   const n = enc.features.length;
   for (let i = 0; i < x.length; i++)
     x[i] = (x[i]! - enc.featureMean[i % n]!) / enc.featureStd[i % n]!;
@@ -126,36 +136,32 @@ export function outputWidth(enc: Encoding): number {
 
 /** Targets: one-hot rows over the classes, or the standardized value. */
 export function encodeTargets(table: Table, enc: Encoding): Float64Array {
-  const t = columnIndex(table, enc.target);
+  const target = table.target!;
   if (enc.task === 'regression') {
-    return Float64Array.from(
-      table.rows,
-      (_, r) => (numberAt(table, r, t) - enc.targetMean) / enc.targetStd,
-    );
+    const v = target.values!;
+    return Float64Array.from(v, (y) => (y - enc.targetMean) / enc.targetStd);
   }
   const k = enc.classes.length;
-  const y = new Float64Array(table.rows.length * k);
-  table.rows.forEach((row, r) => {
-    const c = enc.classes.indexOf(row[t]!);
-    if (c < 0) {
-      throw new CliError(
-        `'${table.file}' line ${table.lines[r]}: class '${row[t]}' of column '${enc.target}' was not seen in training (classes: ${enc.classes.join(', ')})`,
-      );
-    }
-    y[r * k + c] = 1;
-  });
+  const classOf = new Map(enc.classes.map((c, i) => [c, i]));
+  const toClass = Int32Array.from(target.labels!, (label) => classOf.get(label)!);
+  const codes = target.codes!;
+  const y = new Float64Array(table.rows * k);
+  for (let r = 0; r < table.rows; r++) y[r * k + toClass[codes[r]!]!] = 1;
   return y;
 }
 
-/** Network outputs → the predicted label (argmax) or value (in the target's units) per row. */
-export function decodeOutputs(out: ArrayLike<number>, rows: number, enc: Encoding): string[] {
-  const k = outputWidth(enc);
-  return Array.from({ length: rows }, (_, r) => {
-    if (enc.task === 'regression') return String(out[r]! * enc.targetStd + enc.targetMean);
-    let best = 0;
-    for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
-    return enc.classes[best]!;
-  });
+/** Row `r` of the network outputs → its value in the target's units (regression). */
+export function decodeValue(out: ArrayLike<number>, r: number, enc: Encoding): number {
+  return out[r]! * enc.targetStd + enc.targetMean;
+}
+
+/** Row `r` of the network outputs → the predicted label (argmax) or value, as CSV text. */
+export function decodeRow(out: ArrayLike<number>, r: number, enc: Encoding): string {
+  if (enc.task === 'regression') return String(decodeValue(out, r, enc));
+  const k = enc.classes.length;
+  let best = 0;
+  for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
+  return enc.classes[best]!;
 }
 
 /** The encoding as model metadata entries. */
@@ -175,8 +181,25 @@ export function encodingToMetadata(enc: Encoding): Record<string, string> {
   return meta;
 }
 
-/** The encoding saved in a model's metadata by `train`. */
-export function encodingFromMetadata(meta: Record<string, string>, model: string): Encoding {
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
+}
+
+function isFiniteList(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((n) => typeof n === 'number' && Number.isFinite(n));
+}
+
+/**
+ * The encoding saved in a model's metadata by `train`, checked against the network it came
+ * with (`layers`: inputs first, outputs last). A model whose metadata was edited, or taken from
+ * another network, would otherwise have its inputs silently reshaped (e.g. 3 listed features on
+ * a 4-input network: 4 rows of 3 values read as 3 rows of 4) and give wrong predictions.
+ */
+export function encodingFromMetadata(
+  meta: Record<string, string>,
+  model: string,
+  layers: readonly number[],
+): Encoding {
   const need = ['features', 'target', 'task', 'feature_mean', 'feature_std'];
   const missing = need.filter((k) => meta[k] === undefined);
   if (missing.length > 0) {
@@ -184,19 +207,68 @@ export function encodingFromMetadata(meta: Record<string, string>, model: string
       `'${model}' has no CLI encoding in its metadata (missing ${missing.join(', ')}); train it with 'wasm-mlp train'`,
     );
   }
-  try {
-    const task = meta['task'] as Task;
-    return {
-      features: JSON.parse(meta['features']!) as string[],
-      target: meta['target']!,
-      task,
-      classes: task === 'classification' ? (JSON.parse(meta['classes'] ?? '[]') as string[]) : [],
-      featureMean: JSON.parse(meta['feature_mean']!) as number[],
-      featureStd: JSON.parse(meta['feature_std']!) as number[],
-      targetMean: Number(meta['target_mean'] ?? 0),
-      targetStd: Number(meta['target_std'] ?? 1),
-    };
-  } catch (e) {
-    throw new CliError(`'${model}': malformed CLI metadata (${(e as Error).message})`);
+  const bad = (what: string) => new CliError(`'${model}': malformed CLI metadata (${what})`);
+  const json = (key: string): unknown => {
+    try {
+      return JSON.parse(meta[key]!);
+    } catch (e) {
+      throw bad(`${key}: ${(e as Error).message}`);
+    }
+  };
+  const task = meta['task'];
+  if (task !== 'classification' && task !== 'regression')
+    throw bad(`task must be 'classification' or 'regression', got '${task}'`);
+  const features = json('features');
+  if (!isStringList(features) || features.length === 0)
+    throw bad('features must be a non-empty list of column names');
+  const [inputs, outputs] = [layers[0]!, layers[layers.length - 1]!];
+  if (features.length !== inputs) {
+    throw new CliError(
+      `'${model}': its metadata lists ${features.length} feature column${features.length === 1 ? '' : 's'} (${features.join(', ')}) but the network has ${inputs} input${inputs === 1 ? '' : 's'}`,
+    );
   }
+  const featureMean = json('feature_mean');
+  const featureStd = json('feature_std');
+  for (const [key, list] of [
+    ['feature_mean', featureMean],
+    ['feature_std', featureStd],
+  ] as const) {
+    if (!isFiniteList(list) || list.length !== features.length)
+      throw bad(`${key} must list ${features.length} finite numbers, one per feature`);
+  }
+  if ((featureStd as number[]).some((s) => s === 0)) throw bad('feature_std has a zero');
+  let classes: string[] = [];
+  let [targetMean, targetStd] = [0, 1];
+  if (task === 'classification') {
+    const list = meta['classes'] === undefined ? undefined : json('classes');
+    if (!isStringList(list) || list.length < 2)
+      throw bad('classes must be a list of at least 2 labels');
+    if (list.length !== outputs) {
+      throw new CliError(
+        `'${model}': its metadata lists ${list.length} classes but the network has ${outputs} output${outputs === 1 ? '' : 's'}`,
+      );
+    }
+    classes = list;
+  } else {
+    if (outputs !== 1) {
+      throw new CliError(
+        `'${model}': its metadata says regression (1 output) but the network has ${outputs} outputs`,
+      );
+    }
+    const m = decimalOrUndefined(meta['target_mean'] ?? '0');
+    const s = decimalOrUndefined(meta['target_std'] ?? '1');
+    if (m === undefined || s === undefined || s === 0)
+      throw bad('target_mean and target_std must be numbers, target_std not 0');
+    [targetMean, targetStd] = [m, s];
+  }
+  return {
+    features,
+    target: meta['target']!,
+    task,
+    classes,
+    featureMean: featureMean as number[],
+    featureStd: featureStd as number[],
+    targetMean,
+    targetStd,
+  };
 }

@@ -7,39 +7,52 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { WasmMlpError } from '../index.js';
-import { evaluate, exportOnnx, predict, train, type Print } from './commands.js';
+import { evaluate, exportOnnx, predict, train, type Print, type Write } from './commands.js';
+import { decimalProblem, parseDecimal } from './decimal.js';
 import { CliError } from './errors.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const print: Print = (line) => void process.stdout.write(`${line}\n`);
+// stdout is synchronous for files and pipes on POSIX, so chunks do not pile up in memory.
+const write: Write = (chunk) => void process.stdout.write(chunk);
+
+// Commander hands option values over as strings; they go through parseDecimal, not Number(),
+// which would take '0x10', '0b1', '' or 'Infinity' (see decimal.ts).
+
+/** The option value as a number, or commander's "argument … is invalid. <why>" error. */
+function decimal(value: string, expected: string): number {
+  const d = parseDecimal(value.trim());
+  if (!d.ok) throw new InvalidArgumentError(`'${value}' ${decimalProblem(d.why)}; ${expected}`);
+  return d.value;
+}
 
 function integer(min: number) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    const expected = `expected an integer >= ${min}`;
+    const n = decimal(value, expected);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(expected);
     return n;
   };
 }
 
 function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number > 0');
+  const n = decimal(value, 'expected a number > 0');
+  if (!(n > 0)) throw new InvalidArgumentError('expected a number > 0');
   return n;
 }
 
 function fraction(value: string): number {
-  const n = Number(value);
+  const n = decimal(value, 'expected a number in (0, 1)');
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a number in (0, 1)');
   return n;
 }
 
 function sizes(value: string): number[] {
-  const list = value.split(',').map((s) => Number(s.trim()));
-  if (value.trim() === '' || !list.every((n) => Number.isInteger(n) && n > 0)) {
+  const list = value.split(',').map((s) => parseDecimal(s.trim()));
+  if (!list.every((d) => d.ok && Number.isSafeInteger(d.value) && d.value > 0)) {
     throw new InvalidArgumentError('expected comma-separated positive integers, e.g. 64,32');
   }
-  return list;
+  return list.map((d) => (d.ok ? d.value : 0));
 }
 
 const program = new Command()
@@ -106,7 +119,7 @@ program
   .requiredOption('--model <file>', 'model saved by train')
   .requiredOption('--data <file>', 'CSV file (the target column may be absent)')
   .option('--out <file>', 'write the CSV here instead of stdout')
-  .action((o) => predict(o, print));
+  .action((o) => predict(o, print, write));
 
 program
   .command('export')

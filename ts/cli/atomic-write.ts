@@ -1,0 +1,175 @@
+/**
+ * Replacing a file atomically: the new contents go to a temporary file next to the target,
+ * which is flushed to disk (fsync) and then renamed over the target, and the directory entry is
+ * flushed too. A full disk, a file-size limit, an I/O error or a kill at any point therefore
+ * leaves either the old file or the complete new one, never a truncated mix. On an error the
+ * temporary file is removed; after a SIGKILL (nothing runs) a stale `.<name>.<pid>.<hex>.tmp`
+ * may remain beside the target, and the target itself is intact.
+ *
+ * Hand-written rather than `write-file-atomic`: that package takes the whole contents at once
+ * (the CLI writes predictions in chunks, see `AtomicFile.write`) and does not flush the
+ * directory after the rename.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { CliError } from './errors.js';
+
+/** A file being written; nothing is visible at the target until `commit()`. */
+export interface AtomicFile {
+  /** Appends to the temporary file (loops over partial writes). */
+  write(chunk: string | Uint8Array): void;
+  /** Flushes, renames over the target and flushes the directory. */
+  commit(): void;
+  /** Closes and removes the temporary file (safe to call after a failure or twice). */
+  abort(): void;
+}
+
+/** Plain words for the usual causes (node's messages name the temporary file, not the target). */
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EISDIR: 'it is a directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large (file-size limit reached)',
+  EIO: 'input/output error',
+};
+
+/** `cannot write 'file': reason`, saying the previous file is untouched when there is one. */
+function writeError(target: string, e: unknown, existed: boolean): CliError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason = (code && REASONS[code]) ?? (e as Error).message ?? String(e);
+  return new CliError(
+    `cannot write '${target}': ${reason}${existed ? ` ('${target}' is unchanged)` : ''}`,
+  );
+}
+
+/** The existing target's permission bits, so replacing a file keeps its mode. */
+function existingMode(target: string): number | undefined {
+  try {
+    const s = statSync(target);
+    return s.isFile() ? s.mode & 0o7777 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Flushes a directory's entries (the rename) to disk. Best effort: some platforms and file
+ * systems refuse to open or fsync a directory (Windows: EPERM / EISDIR; some FUSE: EINVAL); the
+ * rename itself has already happened then, so there is nothing to undo.
+ */
+function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // best effort, see above
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Starts replacing `target`. Errors are `CliError`s naming the target; after any error the
+ * temporary file is gone and the target is as it was.
+ */
+export function openAtomic(target: string): AtomicFile {
+  const dir = dirname(target);
+  const tmp = join(
+    dir,
+    `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  const mode = existingMode(target);
+  const existed = mode !== undefined;
+  let fd: number | undefined;
+  let done = false;
+  try {
+    // 'wx': never follow or reuse a file that is already there under this name.
+    fd = openSync(tmp, 'wx', 0o666);
+    if (mode !== undefined) fchmodSync(fd, mode);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // it was never created
+    }
+    throw writeError(target, e, existed);
+  }
+  const file: AtomicFile = {
+    write(chunk) {
+      if (done) throw new Error(`'${target}' is already committed or aborted`);
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      try {
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd!, bytes, off, bytes.length - off);
+      } catch (e) {
+        file.abort();
+        throw writeError(target, e, existed);
+      }
+    },
+    commit() {
+      if (done) throw new Error(`'${target}' is already committed or aborted`);
+      try {
+        fsyncSync(fd!);
+        closeSync(fd!);
+        fd = undefined;
+        renameSync(tmp, target);
+      } catch (e) {
+        file.abort();
+        throw writeError(target, e, existed);
+      }
+      done = true;
+      fsyncDirectory(dir);
+    },
+    abort() {
+      if (done) return;
+      done = true;
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed by a failed commit
+        }
+        fd = undefined;
+      }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing to remove
+      }
+    },
+  };
+  return file;
+}
+
+/**
+ * Fails now, with the error a later write would give, if a file cannot be created next to
+ * `target` (missing or read-only directory): checked before a long training, not after it.
+ */
+export function checkWritable(target: string): void {
+  openAtomic(target).abort();
+}
+
+/** Replaces `target` with `data` atomically (see the module comment). */
+export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+  const file = openAtomic(target);
+  file.write(data);
+  file.commit();
+}
