@@ -288,6 +288,25 @@ export class Network<D extends Dtype = 'f32'> {
     return Network.#restore<D>(arch, record, load, 'safetensors');
   }
 
+  /**
+   * Builds a network from a decoded record: `create` from the options, then the parameters,
+   * training state and metadata. The entry points bundled apart (`wasm-mlp/onnx`) load through
+   * here, so every format shares one restore path and its cleanup on failure.
+   * @internal
+   */
+  static fromRecord<D extends Dtype = Dtype>(
+    arch: NetworkOptions<Dtype>,
+    record: Omit<ModelRecord, 'architecture'>,
+    load: LoadOptions,
+    source: string,
+  ): Promise<Network<D>> {
+    return Network.#restore<D>(arch, record, load, source);
+  }
+
+  /**
+   * The one restore path of every format. Whatever fails after the network was created
+   * (values, training state, metadata) disposes it: a rejected file must not leak wasm memory.
+   */
   static async #restore<D extends Dtype>(
     arch: NetworkOptions<Dtype>,
     record: Omit<ModelRecord, 'architecture'>,
@@ -322,7 +341,7 @@ export class Network<D extends Dtype = 'f32'> {
         });
         net.#epochs = record.training.epochs;
       }
-      net.#metadata = { ...record.metadata };
+      net.#metadata = checkMetadata(record.metadata, `${source}: metadata`);
     } catch (e) {
       net.dispose();
       if (e instanceof ShapeError) throw new FormatError(`${source}: ${e.message}`);
