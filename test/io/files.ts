@@ -11,7 +11,7 @@ export function safetensorsParts(bytes: Uint8Array): {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   return {
     header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))),
-    data: bytes.slice(8 + n),
+    data: new Uint8Array(bytes.subarray(8 + n)), // a copy (Buffer.slice would be a view)
   };
 }
 
@@ -35,9 +35,9 @@ export function onnxObject(bytes: Uint8Array): Record<string, any> {
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true });
 }
 
-/** An ONNX file from a plain object. */
+/** An ONNX file from a plain object (a plain Uint8Array: protobufjs returns a Buffer on Node). */
 export function onnxFile(model: Record<string, any>): Uint8Array {
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  return new Uint8Array(ModelProto.encode(ModelProto.fromObject(model)).finish());
 }
 
 /** `'['.repeat(depth) + ']'.repeat(depth)`: nested arrays, as JSON text. */

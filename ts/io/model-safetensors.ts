@@ -190,7 +190,7 @@ export function recordFromSafetensors(
   const stored = meta[KEY.layout];
   if (stored !== undefined && stored !== 'in-out' && stored !== 'pytorch') {
     throw new FormatError(
-      `safetensors: metadata ${KEY.layout} is ${describe(stored)}, expected 'in-out' or 'pytorch'`,
+      `safetensors: metadata ${KEY.layout} is ${describe(stored.length > 40 ? `${stored.slice(0, 37)}...` : stored)}, expected 'in-out' or 'pytorch'`,
     );
   }
   if (requested && stored && requested !== stored) {
