@@ -19,7 +19,7 @@ import { fromONNX, toONNX } from '../../ts/onnx.js';
 import { WASM_PATH } from '../helpers.js';
 import { onnxFile, onnxObject, safetensorsFile, safetensorsParts } from './files.js';
 
-const RUNS = Number(process.env['WASM_MLP_FUZZ_RUNS'] ?? 500);
+const RUNS = Number(process.env['WASM_MLP_FUZZ_RUNS'] ?? 1000);
 const SEED = Number(process.env['WASM_MLP_FUZZ_SEED'] ?? 20261202);
 /** A load slower than this counts as a hang (the files are a few KB). */
 const SLOW_MS = 5000;
