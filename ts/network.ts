@@ -261,8 +261,14 @@ export class Network<D extends Dtype = 'f32'> {
   /**
    * Rebuilds a network from {@link toJSON}'s object (or its JSON string): architecture,
    * parameters, metadata and, if saved, the training state.
-   * @throws FormatError for malformed JSON, a wrong format or version, or wrong shapes;
-   *   OptionError for an invalid architecture; NonFiniteError for NaN/±Infinity values
+   *
+   * Limits on untrusted files, checked before anything is allocated from them: a JSON string
+   * nests arrays/objects at most 64 deep; `layers` passes the check of {@link Network.create}
+   * (at most 2^27 parameters); every array has exactly the length the layers imply; metadata
+   * values are strings. A load that fails after the network was created disposes it.
+   * @throws FormatError for malformed JSON, a wrong format or version, wrong shapes, or nesting
+   *   too deep; OptionError for an invalid architecture (layer sizes included); NonFiniteError
+   *   for NaN/±Infinity values
    */
   static async fromJSON<D extends Dtype = Dtype>(
     json: ModelJSON | string,
@@ -277,9 +283,16 @@ export class Network<D extends Dtype = 'f32'> {
    * and metadata). Files without this library's metadata (e.g. a PyTorch state dict with
    * `layers.{i}.weight` / `layers.{i}.bias`) load with `architecture` (activations, loss, …;
    * `layers` is inferred from the shapes) and, for PyTorch, `layout: 'pytorch'`.
+   *
+   * Limits on untrusted files, checked before anything is allocated from them: the header is at
+   * most 100 MB and nests at most 64 deep (as does the JSON in the metadata); the tensors must
+   * tile the data area before any is decoded, so decoding takes at most the file's size; the
+   * layers pass the check of {@link Network.create} (at most 2^27 parameters); the training
+   * slots must be the optimizer's, each once. A load that fails after the network was created
+   * disposes it.
    * @throws FormatError for a malformed file or missing/misshapen/unknown tensors (the message
    *   names the tensor and the expected shape, and suggests the other layout when it fits);
-   *   OptionError for an invalid architecture
+   *   OptionError for an invalid architecture (layer sizes included)
    */
   static async fromSafetensors<D extends Dtype = Dtype>(
     bytes: Uint8Array,
@@ -293,6 +306,25 @@ export class Network<D extends Dtype = 'f32'> {
     return Network.#restore<D>(arch, record, load, 'safetensors');
   }
 
+  /**
+   * Builds a network from a decoded record: `create` from the options, then the parameters,
+   * training state and metadata. The entry points bundled apart (`wasm-mlp/onnx`) load through
+   * here, so every format shares one restore path and its cleanup on failure.
+   * @internal
+   */
+  static fromRecord<D extends Dtype = Dtype>(
+    arch: NetworkOptions<Dtype>,
+    record: Omit<ModelRecord, 'architecture'>,
+    load: LoadOptions,
+    source: string,
+  ): Promise<Network<D>> {
+    return Network.#restore<D>(arch, record, load, source);
+  }
+
+  /**
+   * The one restore path of every format. Whatever fails after the network was created
+   * (values, training state, metadata) disposes it: a rejected file must not leak wasm memory.
+   */
   static async #restore<D extends Dtype>(
     arch: NetworkOptions<Dtype>,
     record: Omit<ModelRecord, 'architecture'>,
@@ -327,7 +359,7 @@ export class Network<D extends Dtype = 'f32'> {
         });
         net.#epochs = record.training.epochs;
       }
-      net.#metadata = { ...record.metadata };
+      net.#metadata = checkMetadata(record.metadata, `${source}: metadata`);
     } catch (e) {
       net.dispose();
       if (e instanceof ShapeError) throw new FormatError(`${source}: ${e.message}`);

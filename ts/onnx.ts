@@ -28,7 +28,7 @@ import {
   encodeOnnx,
   type MlpGraph,
 } from './io/onnx/model.js';
-import { architectureOptions, RESERVED_PREFIX } from './io/record.js';
+import { architectureOptions, checkJSONDepth, RESERVED_PREFIX } from './io/record.js';
 
 export { DEFAULT_OPSET, OPSET_RANGE };
 
@@ -109,8 +109,13 @@ export interface OnnxImportOptions extends LoadOptions {
  * A network from an MLP-shaped ONNX model: a chain of `Gemm` (or `MatMul` + `Add`) and
  * activation nodes with constant FLOAT/DOUBLE weights, as {@link toONNX} writes and as
  * `torch.onnx.export` writes for an `nn.Sequential` of `Linear` layers and activations.
+ *
+ * Limits: memory is bounded by the file (every initializer's dims must match the values it
+ * carries before they are decoded); the layer sizes pass the check of `Network.create` (at
+ * most `MAX_PARAMETERS` = 2^27 parameters); the architecture metadata nests at most 64 deep.
+ * A load that fails after the network was created disposes it.
  * @throws FormatError naming the node or initializer that does not fit; OptionError for an
- *   invalid architecture
+ *   invalid architecture; NonFiniteError for NaN/±Infinity weights
  */
 export async function fromONNX<D extends Dtype = Dtype>(
   bytes: Uint8Array,
@@ -118,6 +123,9 @@ export async function fromONNX<D extends Dtype = Dtype>(
 ): Promise<Network<D>> {
   if (!(bytes instanceof Uint8Array)) {
     throw new FormatError('fromONNX: expected the model bytes as a Uint8Array');
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new OptionError(`fromONNX options must be an object, got ${String(options)}`);
   }
   const graph = asFormatError(() => decodeOnnx(bytes));
   const { architecture: override, ...load } = options;
@@ -134,28 +142,42 @@ export async function fromONNX<D extends Dtype = Dtype>(
   if (saved !== undefined) {
     let parsed: unknown;
     try {
+      asFormatError(() => checkJSONDepth(saved, `metadata ${ARCHITECTURE_KEY}`));
       parsed = JSON.parse(saved);
-    } catch {
+    } catch (e) {
+      if (e instanceof FormatError) throw e;
       throw new FormatError(`ONNX: metadata ${ARCHITECTURE_KEY} is not JSON`);
     }
     base = asFormatError(() => architectureOptions(parsed, `metadata ${ARCHITECTURE_KEY}`));
-    const layers = (parsed as Architecture).layers;
-    if (JSON.stringify(layers) !== JSON.stringify(graph.layers)) {
+    const layers: unknown = (parsed as Architecture).layers;
+    const same =
+      Array.isArray(layers) &&
+      layers.length === graph.layers.length &&
+      layers.every((n, i) => n === graph.layers[i]);
+    if (!same) {
+      const said =
+        Array.isArray(layers) && layers.length <= 64 && layers.every((n) => typeof n === 'number')
+          ? `[${layers.join(', ')}]`
+          : 'something else';
       throw new FormatError(
-        `ONNX: the metadata says layers [${String(layers)}] but the graph has [${graph.layers.join(', ')}]`,
+        `ONNX: the metadata says layers ${said} but the graph has [${graph.layers.join(', ')}]`,
       );
     }
     // The graph's own activations and dtype are what the weights were exported with.
     base = { ...base, activation: inferred.activation!, dtype: graph.dtype };
   }
-  const net = await Network.create<D>({ ...base, ...override, ...load } as NetworkOptions<D>);
-  net.setParameters({ weights: graph.weights, biases: graph.biases });
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(graph.metadata)) {
     if (!k.startsWith(RESERVED_PREFIX)) metadata[k] = v;
   }
-  net.metadata = metadata;
-  return net;
+  // Through the restore path every format shares: a load that fails after the network was
+  // created (e.g. a NaN weight) disposes it instead of leaking its wasm memory.
+  return Network.fromRecord<D>(
+    { ...base, ...override } as NetworkOptions<Dtype>,
+    { parameters: { weights: graph.weights, biases: graph.biases }, metadata, training: null },
+    load,
+    'ONNX',
+  );
 }
 
 // `net.toONNX()` on every Network once this entry point is imported.

@@ -169,7 +169,12 @@ function checkEnum<T extends string>(name: string, value: unknown, allowed: read
   return value as T;
 }
 
-function checkLayers(value: unknown): number[] {
+/**
+ * Validates layer sizes: at least 2 positive integers needing at most {@link MAX_PARAMETERS}
+ * parameters. Also used by the model loaders before they allocate anything from a file's sizes.
+ * @throws OptionError naming the first bad entry or the parameter count
+ */
+export function checkLayers(value: unknown): number[] {
   if (!Array.isArray(value)) {
     throw new OptionError(
       `layers must be an array of at least 2 positive integers, got ${describe(value)}`,

@@ -20,6 +20,8 @@ import { FormatError, describe } from '../errors.js';
 import type { Dtype, NetworkOptions } from '../options.js';
 import {
   architectureOptions,
+  checkFileLayers,
+  checkJSONDepth,
   checkMetadata,
   type Architecture,
   type ModelRecord,
@@ -95,7 +97,13 @@ function arrayAt(value: unknown, length: number, where: string): unknown[] {
  * Parses a JSON model (object or string) into the `Network.create` options and a record
  * without the architecture (the caller builds the network from the options, which validates
  * them). Values are checked when the parameters are set.
- * @throws FormatError for invalid JSON, a wrong format or version, or wrong shapes
+ *
+ * Limits, checked before anything is allocated from the file: arrays/objects nest at most
+ * `MAX_JSON_DEPTH` (64) deep in a JSON string; `architecture.layers` passes the check of
+ * `Network.create` (positive integers, at most `MAX_PARAMETERS` = 2^27 parameters); every other
+ * array must have exactly the length the layers imply, so memory stays proportional to the input.
+ * @throws FormatError for invalid JSON, a wrong format or version, wrong shapes, or nesting too
+ *   deep; OptionError for invalid layer sizes
  */
 export function recordFromJSON(input: unknown): {
   options: NetworkOptions<Dtype>;
@@ -103,6 +111,7 @@ export function recordFromJSON(input: unknown): {
 } {
   let value = input;
   if (typeof input === 'string') {
+    checkJSONDepth(input, 'model JSON');
     try {
       value = JSON.parse(input) as unknown;
     } catch (e) {
@@ -125,12 +134,8 @@ export function recordFromJSON(input: unknown): {
     );
   }
   const options = architectureOptions(field(root, 'architecture', 'model JSON'), 'model JSON');
-  const layers = options.layers;
-  if (!Array.isArray(layers) || layers.length < 2 || !layers.every(Number.isInteger)) {
-    throw new FormatError(
-      `model JSON: architecture.layers must be an array of at least 2 integers, got ${describe(layers)}`,
-    );
-  }
+  // Before anything is allocated from them: the sizes drive the arrays below.
+  const layers = checkFileLayers(options.layers, 'model JSON');
   const params = objectAt(field(root, 'parameters', 'model JSON'), 'model JSON: parameters');
   const nLayers = layers.length - 1;
   const weightRows = arrayAt(field(params, 'weights', 'parameters'), nLayers, 'parameters.weights');

@@ -19,6 +19,8 @@ import { FormatError, OptionError, describe } from '../errors.js';
 import type { Dtype, NetworkOptions } from '../options.js';
 import {
   architectureOptions,
+  checkFileLayers,
+  checkJSONDepth,
   RESERVED_PREFIX,
   type ModelRecord,
   type TrainingState,
@@ -41,6 +43,23 @@ const KEY = {
 /** Names of the optimizer state slots, in the order of the flat state. */
 export function slotNames(optimizerType: string): string[] {
   return optimizerType === 'adam' ? ['m', 'v'] : optimizerType === 'momentum' ? ['velocity'] : [];
+}
+
+/** Every slot name any optimizer uses, and the most slots one optimizer has. */
+const ALL_SLOTS = ['m', 'v', 'velocity'];
+const MAX_SLOTS = 2;
+
+/** The slots of an optimizer option, or undefined if the option is not a known optimizer. */
+function optimizerSlots(option: unknown): string[] | undefined {
+  const type =
+    option === undefined
+      ? 'sgd'
+      : typeof option === 'string'
+        ? option
+        : typeof option === 'object' && option !== null
+          ? (option as { type?: unknown }).type
+          : undefined;
+  return type === 'sgd' || type === 'momentum' || type === 'adam' ? slotNames(type) : undefined;
 }
 
 /** `rows × cols` row-major → `cols × rows` row-major. */
@@ -152,7 +171,14 @@ export interface SafetensorsReadOptions {
 /**
  * Decodes a safetensors file into `Network.create` options and a record (without the
  * architecture, which the network resolves and validates from the options).
- * @throws FormatError for a malformed file, missing or misshapen tensors, unknown tensors
+ *
+ * Limits, checked before anything is allocated from them: those of the container (see
+ * `decodeSafetensors`: header ≤ 100 MB, JSON nesting ≤ 64, tensors tiling the data area); the
+ * layers pass the check of `Network.create` (at most `MAX_PARAMETERS` = 2^27 parameters) and
+ * must match the tensors' shapes; the training slots must be the optimizer's (at most 2, each
+ * once), so the optimizer state read is at most 2 × the parameters found in the file.
+ * @throws FormatError for a malformed file, missing or misshapen tensors, unknown tensors,
+ *   training slots that are not the optimizer's; OptionError for invalid layer sizes
  */
 export function recordFromSafetensors(
   bytes: Uint8Array,
@@ -164,7 +190,7 @@ export function recordFromSafetensors(
   const stored = meta[KEY.layout];
   if (stored !== undefined && stored !== 'in-out' && stored !== 'pytorch') {
     throw new FormatError(
-      `safetensors: metadata ${KEY.layout} is ${describe(stored)}, expected 'in-out' or 'pytorch'`,
+      `safetensors: metadata ${KEY.layout} is ${describe(stored.length > 40 ? `${stored.slice(0, 37)}...` : stored)}, expected 'in-out' or 'pytorch'`,
     );
   }
   if (requested && stored && requested !== stored) {
@@ -188,17 +214,12 @@ export function recordFromSafetensors(
     );
   }
   const options = { ...fileOptions, ...read.architecture } as NetworkOptions<Dtype>;
-  const layers = options.layers ?? inferLayers(file.tensors, layout);
+  // Before anything is allocated from them: the sizes drive the arrays below.
+  const layers = checkFileLayers(
+    options.layers ?? inferLayers(file.tensors, layout),
+    'safetensors',
+  );
   options.layers = layers;
-  if (
-    !Array.isArray(layers) ||
-    layers.length < 2 ||
-    !layers.every((n) => Number.isSafeInteger(n) && n > 0)
-  ) {
-    throw new FormatError(
-      `safetensors: layers must be at least 2 positive integers, got ${describe(layers)}`,
-    );
-  }
   const expected = new Set<string>();
   const readLayers = (prefix: string): { weights: Float64Array[]; biases: Float64Array[] } => {
     const weights: Float64Array[] = [];
@@ -235,17 +256,45 @@ export function recordFromSafetensors(
         `safetensors: ${KEY.training}.epochs must be an integer >= 0, got ${describe(t.epochs)}`,
       );
     }
-    const state: number[] = [];
-    for (const slot of slots as string[]) {
+    // Each slot is a full copy of the parameters: a header naming a slot many times would make
+    // a small file allocate gigabytes. The slots must be the optimizer's, each once.
+    const known = optimizerSlots(options.optimizer);
+    const names = slots as string[];
+    if (
+      (known !== undefined && names.join() !== known.join()) ||
+      names.length > MAX_SLOTS ||
+      new Set(names).size !== names.length ||
+      !names.every((n) => ALL_SLOTS.includes(n))
+    ) {
+      const want = known
+        ? `[${quoted(known)}]`
+        : `at most ${MAX_SLOTS} distinct names among ${quoted(ALL_SLOTS)}`;
+      throw new FormatError(
+        `safetensors: ${KEY.training}.slots must be ${want} (the optimizer's state slots), got [${quoted(names)}]`,
+      );
+    }
+    const count = parameters.weights.reduce(
+      (n, w, i) => n + w.length + parameters.biases[i]!.length,
+      0,
+    );
+    // Filled in place: spreading a layer into push() overflows the stack for large layers.
+    const state = new Float64Array(names.length * count);
+    let at = 0;
+    for (const slot of names) {
       const s = readLayers(`optimizer.${slot}.`);
-      s.weights.forEach((w, i) => state.push(...w, ...s.biases[i]!));
+      s.weights.forEach((w, i) => {
+        state.set(w, at);
+        at += w.length;
+        state.set(s.biases[i]!, at);
+        at += s.biases[i]!.length;
+      });
     }
     training = { step: t.step as number, epochs: t.epochs, optimizerState: state };
   }
   const unexpected = [...file.tensors.keys()].filter((name) => !expected.has(name));
   if (unexpected.length > 0) {
     throw new FormatError(
-      `safetensors: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.map((n) => `'${n}'`).join(', ')} for layers [${layers.join(', ')}] (names are layers.{i}.weight / layers.{i}.bias)`,
+      `safetensors: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${quoted(unexpected)} for layers [${layers.join(', ')}] (names are layers.{i}.weight / layers.{i}.bias)`,
     );
   }
   const metadata: Record<string, string> = {};
@@ -253,10 +302,18 @@ export function recordFromSafetensors(
   return { options, record: { parameters, metadata, training } };
 }
 
+/** Names for a message, quoted; the first 8 and a count of the others (a file may have millions). */
+function quoted(names: readonly string[]): string {
+  const shown = names.slice(0, 8).map((n) => `'${n.length > 64 ? `${n.slice(0, 61)}...` : n}'`);
+  if (names.length > shown.length) shown.push(`… (${names.length} in all)`);
+  return shown.join(', ');
+}
+
 /** A metadata entry parsed as JSON (undefined when absent). */
 function metaJSON(meta: Record<string, string>, key: string): unknown {
   const text = meta[key];
   if (text === undefined) return undefined;
+  checkJSONDepth(text, `safetensors: metadata ${key}`);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
@@ -276,7 +333,7 @@ function tensorOf(
   if (!t) {
     const names = [...tensors.keys()];
     throw new FormatError(
-      `safetensors: tensor '${name}' is missing (the file has ${names.length ? names.map((n) => `'${n}'`).join(', ') : 'no tensors'})`,
+      `safetensors: tensor '${name}' is missing (the file has ${names.length ? quoted(names) : 'no tensors'})`,
     );
   }
   seen.add(name);
@@ -318,7 +375,7 @@ function inferLayers(tensors: Map<string, Tensor>, layout: WeightLayout): number
   }
   if (layers.length === 0) {
     throw new FormatError(
-      `safetensors: no architecture in the metadata and no tensor 'layers.0.weight' to infer the layers from (the file has ${[...tensors.keys()].map((n) => `'${n}'`).join(', ') || 'no tensors'})`,
+      `safetensors: no architecture in the metadata and no tensor 'layers.0.weight' to infer the layers from (the file has ${tensors.size ? quoted([...tensors.keys()]) : 'no tensors'})`,
     );
   }
   return layers;

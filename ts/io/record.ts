@@ -15,7 +15,7 @@ import type {
   Optimizer,
   OptimizerOption,
 } from '../model.js';
-import type { Dtype, NetworkOptions, Ordering } from '../options.js';
+import { checkLayers, type Dtype, type NetworkOptions, type Ordering } from '../options.js';
 
 /**
  * The network's definition as stored in every format: the options of `Network.create` with
@@ -147,4 +147,58 @@ export function checkMetadata(value: unknown, name = 'metadata'): Record<string,
     out[key] = v;
   }
   return out;
+}
+
+/**
+ * Deepest nesting of arrays and objects accepted in any JSON a model file carries (the model
+ * JSON, the safetensors header, the architecture and training-state metadata): a model needs 5
+ * levels. The bound is checked on the text before parsing, because deeper values would
+ * overflow the stack of any recursive consumer (`JSON.stringify`, `Array.prototype.join`).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Throws {@link FormatError} when `text` nests arrays/objects deeper than
+ * {@link MAX_JSON_DEPTH}. One pass over the characters, no recursion; strings are skipped, so
+ * brackets inside them do not count. Malformed JSON is left to `JSON.parse`.
+ * @param where names the source in the message, e.g. `'model JSON'`
+ */
+export function checkJSONDepth(text: string, where: string): void {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw new FormatError(
+          `${where}: arrays/objects nested more than ${MAX_JSON_DEPTH} deep (a model needs 5)`,
+        );
+      }
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+}
+
+/**
+ * Checks the layer sizes a file declares with the same rule as `Network.create` (positive
+ * integers, at most `MAX_PARAMETERS` parameters), before the loader allocates anything from
+ * them. Returns them as numbers.
+ * @param where names the source in the message, e.g. `'model JSON'`
+ * @throws OptionError `<where>: invalid architecture: …`, as for the other options in a file
+ */
+export function checkFileLayers(layers: unknown, where: string): number[] {
+  try {
+    return checkLayers(layers);
+  } catch (e) {
+    if (e instanceof OptionError) {
+      throw new OptionError(`${where}: invalid architecture: ${e.message}`);
+    }
+    throw e;
+  }
 }

@@ -14,6 +14,7 @@
  * @module
  */
 import { FormatError, describe } from '../errors.js';
+import { checkJSONDepth } from './record.js';
 
 /** Element types this library reads and writes. */
 export type SafetensorsDtype = 'F32' | 'F64';
@@ -69,6 +70,12 @@ export function encodeSafetensors(
   return out;
 }
 
+/** A header value for a message: its JSON, cut to 80 characters (the header may be 100 MB). */
+function brief(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 function isDims(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
 }
@@ -76,6 +83,11 @@ function isDims(value: unknown): value is number[] {
 /**
  * Parses and validates a safetensors file: header length and JSON, every entry's dtype, shape
  * and offsets (inside the file, matching the shape, covering the data area exactly).
+ *
+ * Limits: the header is at most 100 MB (the reference reader's limit) and at most the bytes
+ * after the length field; its arrays/objects nest at most `MAX_JSON_DEPTH` (64) deep. Every
+ * entry is validated and the tensors must tile the data area before any tensor is decoded, so
+ * the decoded values take exactly the file's data bytes, whatever the header claims.
  * @throws FormatError naming the problem (and the tensor)
  */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
@@ -89,18 +101,24 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
+  if (n > BigInt(bytes.length - 8)) {
     throw new FormatError(
       `safetensors: the header length ${n} exceeds the ${bytes.length - 8} bytes after it (not a safetensors file, or truncated)`,
+    );
+  }
+  if (n > BigInt(MAX_HEADER)) {
+    throw new FormatError(
+      `safetensors: the header length ${n} exceeds the ${MAX_HEADER}-byte limit (not a safetensors file?)`,
     );
   }
   const headerEnd = 8 + Number(n);
   let header: unknown;
   try {
-    header = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd)),
-    );
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd));
+    checkJSONDepth(text, 'safetensors: the header');
+    header = JSON.parse(text);
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     throw new FormatError(
       `safetensors: the header is not valid UTF-8 JSON (${(e as Error).message})`,
     );
@@ -110,7 +128,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
   const dataLength = bytes.length - headerEnd;
   const metadata: Record<string, string> = {};
-  const tensors = new Map<string, Tensor>();
+  const entries: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number }[] = [];
   const spans: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -135,13 +153,11 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       );
     }
     if (!isDims(shape)) {
-      throw new FormatError(
-        `safetensors: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`,
-      );
+      throw new FormatError(`safetensors: tensor '${name}' has an invalid shape ${brief(shape)}`);
     }
     if (!isDims(offsets) || offsets.length !== 2 || offsets[0]! > offsets[1]!) {
       throw new FormatError(
-        `safetensors: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`,
+        `safetensors: tensor '${name}' has invalid data_offsets ${brief(offsets)}`,
       );
     }
     const [begin, end] = offsets as [number, number];
@@ -156,11 +172,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
         `safetensors: tensor '${name}' ends at byte ${end} of a ${dataLength}-byte data area (truncated file?)`,
       );
     }
-    const data = dtype === 'F32' ? new Float32Array(count) : new Float64Array(count);
-    const get = dtype === 'F32' ? view.getFloat32.bind(view) : view.getFloat64.bind(view);
-    const size = BYTES[dtype];
-    for (let i = 0, at = headerEnd + begin; i < count; i++, at += size) data[i] = get(at, true);
-    tensors.set(name, { dtype, shape, data });
+    entries.push({ name, dtype, shape, begin });
     spans.push([begin, end, name]);
   }
   // The reference reader rejects holes and overlaps: the tensors tile the data area.
@@ -178,6 +190,17 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     throw new FormatError(
       `safetensors: the tensors cover ${covered} of the ${dataLength} data bytes (trailing bytes)`,
     );
+  }
+  // Only now that the spans are known to tile the data area: decoding allocates at most the
+  // file's data size (overlapping spans could otherwise make a small file claim gigabytes).
+  const tensors = new Map<string, Tensor>();
+  for (const { name, dtype, shape, begin } of entries) {
+    const size = BYTES[dtype];
+    const count = shape.reduce((a, b) => a * b, 1);
+    const data = dtype === 'F32' ? new Float32Array(count) : new Float64Array(count);
+    const get = dtype === 'F32' ? view.getFloat32.bind(view) : view.getFloat64.bind(view);
+    for (let i = 0, at = headerEnd + begin; i < count; i++, at += size) data[i] = get(at, true);
+    tensors.set(name, { dtype, shape, data });
   }
   return { tensors, metadata };
 }

@@ -171,13 +171,22 @@ function attr(node: Node, name: string): Attribute | undefined {
   return node.attribute?.find((a) => a.name === name);
 }
 
-/** Values of an initializer (raw little-endian data or the typed repeated fields). */
+/**
+ * Values of an initializer (raw little-endian data or the typed repeated fields). The dims are
+ * checked against the data actually present before anything is allocated from them, so a
+ * tensor costs at most 8 bytes per value in the file, whatever its dims claim.
+ */
 function tensorValues(t: TensorProto): {
   dims: number[];
   values: Float64Array;
   dtype: 'f32' | 'f64';
 } {
   const dims = t.dims ?? [];
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new OnnxProblem(
+      `initializer '${t.name}' has dims [${dims.slice(0, 8).join(', ')}${dims.length > 8 ? ', …' : ''}]; each must be an integer >= 0`,
+    );
+  }
   const count = dims.reduce((a, b) => a * b, 1);
   if (t.data_type !== FLOAT && t.data_type !== DOUBLE) {
     throw new OnnxProblem(
@@ -185,7 +194,6 @@ function tensorValues(t: TensorProto): {
     );
   }
   const dtype = t.data_type === DOUBLE ? 'f64' : 'f32';
-  const values = new Float64Array(count);
   if (t.raw_data && t.raw_data.length > 0) {
     const size = dtype === 'f64' ? 8 : 4;
     if (t.raw_data.length !== count * size) {
@@ -193,17 +201,17 @@ function tensorValues(t: TensorProto): {
         `initializer '${t.name}' has ${t.raw_data.length} bytes of raw data, expected ${count * size}`,
       );
     }
+    const values = new Float64Array(count);
     const view = new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength);
     for (let k = 0; k < count; k++)
       values[k] = dtype === 'f64' ? view.getFloat64(k * 8, true) : view.getFloat32(k * 4, true);
-  } else {
-    const data = (dtype === 'f64' ? t.double_data : t.float_data) ?? [];
-    if (data.length !== count) {
-      throw new OnnxProblem(`initializer '${t.name}' has ${data.length} values, expected ${count}`);
-    }
-    values.set(data);
+    return { dims, values, dtype };
   }
-  return { dims, values, dtype };
+  const data = (dtype === 'f64' ? t.double_data : t.float_data) ?? [];
+  if (data.length !== count) {
+    throw new OnnxProblem(`initializer '${t.name}' has ${data.length} values, expected ${count}`);
+  }
+  return { dims, values: Float64Array.from(data), dtype };
 }
 
 const ACTIVATION_OF: Record<string, MlpGraph['activations'][number]['type']> = {
@@ -216,7 +224,10 @@ const ACTIVATION_OF: Record<string, MlpGraph['activations'][number]['type']> = {
 };
 
 /**
- * Decodes an MLP-shaped ONNX model.
+ * Decodes an MLP-shaped ONNX model. Allocations are bounded by the file: protobufjs checks every
+ * length against the bytes, and each initializer's dims must match the values it carries
+ * before they are decoded. Nesting too deep for the decoder (e.g. graphs in attributes) is a
+ * problem like any other malformed input.
  * @throws OnnxProblem naming the node or initializer that does not fit
  */
 export function decodeOnnx(bytes: Uint8Array): MlpGraph {
