@@ -52,6 +52,17 @@ describe('model metadata that does not match the network', () => {
     );
   });
 
+  it('a deeply nested classes value (100,000 levels) is a clean error, not a stack overflow', async () => {
+    const m = await model('deep.safetensors', ['a', 'b', 'c', 'd'], []);
+    const net = await Network.fromSafetensors(readFileSync(m));
+    net.metadata = { ...net.metadata, classes: '['.repeat(100_000) + ']'.repeat(100_000) };
+    writeFileSync(m, net.toSafetensors());
+    failsWith(
+      await cli('predict', '--model', m, '--data', data),
+      `'${m}': malformed CLI metadata (classes must be a list of at least 2 labels)`,
+    );
+  });
+
   it('a class list that does not match the outputs', async () => {
     const m = await model('two-classes.safetensors', ['a', 'b', 'c', 'd'], ['x', 'y']);
     failsWith(
