@@ -11,7 +11,8 @@ const EXIT_WITHIN_MS = 20_000;
 describe("the README's Node worker example", () => {
   it('is shown verbatim in the README', () => {
     const source = readFileSync(EXAMPLE, 'utf8');
-    const code = source.slice(source.indexOf('import '));
+    // From the first line that starts with `import` (the header comment is not shown).
+    const code = source.slice(source.search(/^import /m));
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(code);
   });

@@ -120,12 +120,41 @@ describe('resuming fit from a saved training state', () => {
     expect(midEpoch).toHaveLength(10);
     expect(midEpoch[0]).toBeInstanceOf(StateError);
     expect((midEpoch[0] as Error).message).toBe(
-      'the training state can only be saved between epochs (from onEpochEnd or after fit() resolves): in the middle of an epoch the position in the shuffled rows would be lost',
+      'the training state can only be saved between epochs (from onEpochEnd or after fit() resolves): in the middle of an epoch the position in the shuffled rows would be lost and a resume would not be exact. Save without trainingState, or complete an epoch with fit() first',
     );
     const last = await Network.fromSafetensors(atEpochEnd[1]!);
     expect(last.epochsTrained).toBe(2);
     expect(last.getParameters()).toEqual(net.getParameters());
     // Saving without the training state is fine at any time.
     expect(() => net.toJSON()).not.toThrow();
+  });
+
+  it('refuses after a fit() aborted mid-epoch, until an epoch completes (issue 9, item 8)', async () => {
+    const net = await Network.create({
+      layers: [4, 3],
+      activation: 'softmax',
+      loss: 'categorical-cross-entropy',
+    });
+    const controller = new AbortController();
+    const aborted = net.fit(x, y, {
+      batchSize: 5,
+      epochs: 2,
+      signal: controller.signal,
+      onBatchEnd: ({ batch }) => {
+        if (batch === 1) controller.abort();
+      },
+    });
+    await expect(aborted).rejects.toThrow();
+    const save = () => net.toJSON({ trainingState: true });
+    expect(save).toThrow(StateError);
+    expect(save).toThrow(
+      /^the last fit\(\) stopped in the middle of an epoch \(aborted, diverged or a callback threw\), so the position in the shuffled rows would be lost/,
+    );
+    expect(() => net.toSafetensors({ trainingState: true })).toThrow(StateError);
+    expect(() => net.toJSON()).not.toThrow();
+    // A completed epoch (or an explicit setOptimizerState) makes the state consistent again.
+    await net.fit(x, y, { batchSize: 5, epochs: 1 });
+    expect(save).not.toThrow();
+    net.dispose();
   });
 });
