@@ -13,13 +13,7 @@
  * @module
  */
 import type { Backend } from './backends/backend.js';
-import {
-  DivergenceError,
-  NonFiniteError,
-  OptionError,
-  WasmMlpError,
-  describe,
-} from './errors.js';
+import { DivergenceError, NonFiniteError, OptionError, WasmMlpError, describe } from './errors.js';
 import { mulberry32, seedState } from './init.js';
 import type { Matrix } from './inputs.js';
 import { countCorrect } from './metrics.js';
