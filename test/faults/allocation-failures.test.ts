@@ -39,7 +39,7 @@ const CONFIGS: NetworkOptions<'f32' | 'f64'>[] = [
 ];
 
 /** A batch of `rows` for a network of `layers` (targets one-hot, valid for every loss). */
-function batchFor(layers: number[], rows: number, seed: number) {
+function batchFor(layers: readonly number[], rows: number, seed: number) {
   const next = rng(seed);
   const nIn = layers[0]!;
   const nOut = layers[layers.length - 1]!;

@@ -34,7 +34,7 @@ describe('dispose() inside a fit() callback', () => {
         const net = await Network.create({ layers: LAYERS, seed: 2, backend, wasm: WASM_PATH });
         const { x, y } = data(64);
         let calls = 0;
-        const options: FitOptions = {
+        const options: FitOptions<number[][], number[][]> = {
           epochs: 6,
           batchSize: 16,
           // minDelta so large that epoch 1 never improves: early stopping stops there and restores
@@ -69,7 +69,7 @@ describe('dispose() inside a fit() callback', () => {
       ['forward', () => net.forward([[1, 2, 3]])],
       ['trainStep', () => net.trainStep([[1, 2, 3]], [[0, 1]])],
       ['getParameters', () => net.getParameters()],
-      ['setParameters', () => net.setParameters(new Float32Array(net.parameterCount))],
+      ['setParameters', () => net.setParameters({ weights: [], biases: [] })],
       ['getOptimizerState', () => net.getOptimizerState()],
       ['toJSON', () => net.toJSON()],
     ];
