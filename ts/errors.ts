@@ -51,7 +51,10 @@ export class TargetError extends WasmMlpError {
  */
 export class DivergenceError extends WasmMlpError {
   override name = 'DivergenceError';
-  /** @param epoch 0-based epoch; @param batch 0-based batch within it; @param loss the value */
+  /**
+   * @param epoch 0-based epoch; @param batch 0-based batch within it, or -1 for the validation
+   * pass after the epoch; @param loss the value
+   */
   constructor(
     message: string,
     readonly epoch: number,

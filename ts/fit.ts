@@ -13,11 +13,19 @@
  * @module
  */
 import type { Backend } from './backends/backend.js';
-import { DivergenceError, NonFiniteError, OptionError, WasmMlpError, describe } from './errors.js';
+import {
+  DivergenceError,
+  NonFiniteError,
+  OptionError,
+  ShapeError,
+  WasmMlpError,
+  describe,
+} from './errors.js';
 import { mulberry32, seedState } from './init.js';
 import type { Matrix } from './inputs.js';
 import { countCorrect } from './metrics.js';
 import type { Reduction } from './model.js';
+import type { Dtype } from './options.js';
 import { YieldBudget } from './yield.js';
 
 /** What `onBatchEnd` receives. */
@@ -382,17 +390,47 @@ function abortReason(signal: AbortSignal): unknown {
 /** The first non-finite value of the given rows of a matrix, if any (the error path only). */
 function firstNonFinite(
   m: Matrix,
-  rows: ArrayLike<number>,
+  rows: ArrayLike<number> | null,
+  dtype: Dtype,
 ): { row: number; col: number; value: number } | null {
   const cols = m.data.length / m.batch;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
+  // As stored: a Float64Array value beyond f32's range is ±Infinity in an f32 network.
+  const stored = dtype === 'f32' ? Math.fround : (v: number) => v;
+  const count = rows ? rows.length : m.batch;
+  for (let i = 0; i < count; i++) {
+    const row = rows ? rows[i]! : i;
     for (let col = 0; col < cols; col++) {
       const value = m.data[row * cols + col]!;
-      if (!Number.isFinite(value)) return { row, col, value };
+      if (!Number.isFinite(stored(value))) return { row, col, value };
     }
   }
   return null;
+}
+
+/** The error for data found non-finite after fit() checked it at the start. */
+function changedToNonFinite(
+  name: string,
+  bad: { row: number; col: number; value: number },
+  where: string,
+): NonFiniteError {
+  return new NonFiniteError(
+    `${name}[${bad.row}][${bad.col}] is ${bad.value}${where}: the training data changed while ` +
+      'fit() ran (it was checked when fit() started).',
+  );
+}
+
+/**
+ * fit() reads the caller's typed arrays in place, so it checks before each use that they kept
+ * their size: a resized (resizable ArrayBuffer) or transferred (detached) buffer would be read
+ * short, since `subarray` clamps, and train on stale or zero values.
+ */
+function checkSize(name: string, m: Matrix, width: number): void {
+  if (m.data.length !== m.batch * width) {
+    throw new ShapeError(
+      `${name} changed size while fit() ran: ${m.data.length} values, expected ` +
+        `${m.batch * width} (${m.batch} rows of ${width}); was its buffer resized or transferred?`,
+    );
+  }
 }
 
 /**
@@ -413,14 +451,13 @@ function notApplied(
     ['x', train.X],
     ['y', train.Y],
   ] as const) {
-    const bad = firstNonFinite(m, rows);
+    const bad = firstNonFinite(m, rows, backend.dtype);
     if (bad) {
-      return new NonFiniteError(
-        `${name}[${bad.row}][${bad.col}] is ${bad.value} at epoch ${epoch}, batch ${batch} ` +
-          '(0-based): the training data changed while fit() ran (it was checked when fit() ' +
-          'started). That batch was not applied: parameters and optimizer state are those ' +
-          'after the previous batch.',
-      );
+      const error = changedToNonFinite(name, bad, ` at epoch ${epoch}, batch ${batch} (0-based)`);
+      error.message +=
+        ' That batch was not applied: parameters and optimizer state are those after the ' +
+        'previous batch.';
+      return error;
     }
   }
   const finite = backend.getParams().every(Number.isFinite);
@@ -447,7 +484,7 @@ export async function runFit(
 ): Promise<History> {
   const { backend, reduction } = ctx;
   const { layers } = backend.spec;
-  const nOut = layers[layers.length - 1]!;
+  const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
   const history: History = {
     epochs: 0,
     loss: [],
@@ -476,6 +513,8 @@ export async function runFit(
     let correct = 0;
     for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
       const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
+      checkSize('x', train.X, nIn);
+      checkSize('y', train.Y, nOut);
       const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
       if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
       ctx.batchCompleted?.();
@@ -501,14 +540,38 @@ export async function runFit(
 
     const log: EpochLog = { epoch, loss: total.value, accuracy: correct / n };
     if (val) {
+      const checkVal = () => {
+        checkSize('validation x', val.X, nIn);
+        checkSize('validation y', val.Y, nOut);
+      };
+      checkVal();
       const run = evaluation(backend, reduction, val.X, val.Y);
       let step = run.next();
       while (!step.done) {
         await checkpoint();
+        checkVal();
         step = run.next();
       }
       log.valLoss = step.value.loss;
       log.valAccuracy = step.value.accuracy;
+      if (!Number.isFinite(log.valLoss)) {
+        // Validation data is checked at the start like x and y; a non-finite loss now means
+        // it changed since, or the parameters overflowed (the next batch would say so).
+        for (const [name, m] of [
+          ['validation x', val.X],
+          ['validation y', val.Y],
+        ] as const) {
+          const bad = firstNonFinite(m, null, backend.dtype);
+          if (bad) throw changedToNonFinite(name, bad, ` after epoch ${epoch} (0-based)`);
+        }
+        throw new DivergenceError(
+          `the validation loss became ${log.valLoss} after epoch ${epoch} (0-based) on finite ` +
+            'validation data: the parameters overflowed. Try a smaller learningRate.',
+          epoch,
+          -1,
+          log.valLoss,
+        );
+      }
     }
     history.epochs++;
     ctx.epochCompleted();

@@ -773,6 +773,19 @@ export class Network<D extends Dtype = 'f32'> {
     for (let i = 0; i < expected; i++) {
       flat[i] = checkValue(values[i], this.dtype, () => `state[${i}]`);
     }
+    if (this.#options.optimizer.type === 'adam') {
+      // Slot 1 is Adam's second moment v, an average of squares: a negative value makes
+      // √v̂ NaN at the first step, turning every parameter NaN.
+      const p = this.parameterCount;
+      for (let i = p; i < 2 * p; i++) {
+        if (flat[i]! < 0) {
+          throw new ShapeError(
+            `state[${i}] = ${flat[i]}: Adam's second moment (slot 1, state[${p}…${2 * p - 1}]) ` +
+              'must be ≥ 0',
+          );
+        }
+      }
+    }
     const step: unknown = saved.step;
     if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
       if (typeof step === 'number' && !Number.isFinite(step)) {

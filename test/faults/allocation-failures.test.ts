@@ -141,6 +141,10 @@ describe('a real out-of-memory (default build)', () => {
     expect(() => net.forward(new Float32Array(40000))).toThrow(
       /reserving buffers for a batch of 40000 rows .*the network is unchanged/,
     );
+    // The hint counts the other networks only (not the one that failed to grow).
+    expect(() => net.forward(new Float32Array(40000))).toThrow(
+      /unchanged\)\. 1 other network\(s\) on this WebAssembly core hold \d+\.\d MiB/,
+    );
     // Each new input is used (before the fix: the old output came back, input ignored).
     expect(net.forward([[0.5]])).toEqual(before[0]);
     expect(net.forward([[-3]])).toEqual(before[1]);

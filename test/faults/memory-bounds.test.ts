@@ -64,6 +64,31 @@ describe('bounded memory', () => {
     expect(core.byteLength - bytes).toBeLessThan(4 * MiB);
   });
 
+  it('a refused GC-pressure buffer does not leak the network (best effort)', async () => {
+    const core = await loadWasm(WASM_PATH);
+    const live = core.liveBytes();
+    const original = globalThis.ArrayBuffer;
+    // An engine that refuses large ArrayBuffers (a 32-bit address space): the network's
+    // pressure buffer fails; typed arrays use the intrinsic constructor and are unaffected.
+    globalThis.ArrayBuffer = new Proxy(original, {
+      construct(target, args: [number]) {
+        if (args[0] > 1024) throw new RangeError('Array buffer allocation failed');
+        return new target(args[0]);
+      },
+    });
+    let net: Network | null = null;
+    try {
+      net = await Network.create({ layers: [64, 64, 4], wasm: WASM_PATH });
+      expect(net.trainStep(new Float32Array(64 * 30), new Float32Array(4 * 30))).toBeTypeOf(
+        'number',
+      );
+    } finally {
+      globalThis.ArrayBuffer = original;
+    }
+    net.dispose();
+    expect(core.liveBytes()).toBe(live);
+  });
+
   it('networks dropped without dispose() in a loop of awaited creates are freed', async () => {
     const core = await loadWasm(WASM_PATH);
     const start = core.byteLength;

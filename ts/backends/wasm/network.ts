@@ -30,7 +30,7 @@ function tallyOf(core: WasmCore): Tally {
  * the finalizers of dropped networks run only in tasks, so a loop of awaited creates would
  * otherwise fill memory with networks that are garbage. 64 MiB keeps the yield rare (one per
  * 64 MiB of new networks) and the memory of such loops in the hundreds of MiB (measured in
- * test/faults/dropped-networks.test.ts).
+ * test/faults/memory-bounds.test.ts).
  */
 const RECLAIM_STEP_BYTES = 64 * 2 ** 20;
 /** Retries of a creation that ran out of memory while undisposed networks exist. */
@@ -56,13 +56,17 @@ function release(held: Held): void {
 const finalizer =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Held>(release) : null;
 
-/** The likely cause of an out-of-memory when other networks were never disposed. */
-function undisposedHint({ count, bytes }: Tally): string {
-  if (count === 0) return '';
-  const mib = (bytes / 2 ** 20).toFixed(1);
+/**
+ * What else holds the core's memory when an allocation fails: the other networks not yet
+ * freed (`self`, the network that failed to grow, is not counted).
+ */
+function othersHint({ count, bytes }: Tally, self?: Held): string {
+  const others = count - (self ? 1 : 0);
+  if (others <= 0) return '';
+  const mib = ((bytes - (self?.bytes ?? 0)) / 2 ** 20).toFixed(1);
   return (
-    `. ${count} network(s) on this WebAssembly core still hold ${mib} MiB: call dispose() ` +
-    '(or `using`) on networks you no longer need. A network that is only dropped is freed ' +
+    `. ${others} other network(s) on this WebAssembly core hold ${mib} MiB: if some are no ` +
+    'longer needed, dispose() them (or use `using`). A network that is only dropped is freed ' +
     'after the garbage collector finds it, which needs the event loop to run tasks (an ' +
     'unbroken chain of awaits does not let it)'
   );
@@ -115,11 +119,13 @@ export class WasmBackend implements Backend {
     if (this.#net === 0) {
       throw new OutOfMemoryError(
         `out of WebAssembly memory creating a network of layers [${layers}] (${dtype})` +
-          undisposedHint(tally),
+          othersHint(tally),
       );
     }
     this.#held = { api: this.#api, net: this.#net, tally, bytes: 0 };
     tally.count++;
+    // Registered first: whatever throws below, the Rust network is freed with this object.
+    finalizer?.register(this, this.#held, this);
     this.#account(before);
     this.paramCount = this.#api.paramCount(this.#net);
     if (this.paramCount !== params.length) {
@@ -129,7 +135,6 @@ export class WasmBackend implements Backend {
       );
     }
     this.setParams(params);
-    finalizer?.register(this, this.#held, this);
   }
 
   /**
@@ -167,7 +172,12 @@ export class WasmBackend implements Backend {
     if (before === null || after === null || after <= before) return;
     this.#held.bytes += after - before;
     this.#held.tally.bytes += after - before;
-    this.#pressure = new ArrayBuffer(this.#held.bytes);
+    try {
+      this.#pressure = new ArrayBuffer(this.#held.bytes);
+    } catch {
+      // Best effort: where the engine refuses (a 32-bit address space), go without the hint.
+      this.#pressure = null;
+    }
   }
 
   /** The Rust network handle (for tests). */
@@ -199,7 +209,7 @@ export class WasmBackend implements Backend {
       throw new OutOfMemoryError(
         `out of WebAssembly memory reserving buffers for a batch of ${batch} rows ` +
           `(layers [${this.spec.layers}], ${this.dtype}; the network is unchanged)` +
-          undisposedHint(this.#held.tally),
+          othersHint(this.#held.tally, this.#held),
       );
     }
     this.#account(before);
