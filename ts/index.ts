@@ -14,7 +14,6 @@ export type {
   NetworkParameters,
   ParametersInput,
   Gradients,
-  OptimizerState,
   Evaluation,
   SaveOptions,
   SafetensorsSaveOptions,
@@ -41,14 +40,15 @@ export type {
 export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
 export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
 export { DEFAULTS } from './options.js';
+export type { NetworkOptions } from './options.js';
 export type {
   ArrayFor,
   BackendName,
   Dtype,
-  NetworkOptions,
+  OptimizerState,
   Ordering,
   WasmSource,
-} from './options.js';
+} from './types.js';
 export type { MatrixInput } from './inputs.js';
 export {
   WasmMlpError,

@@ -5,7 +5,7 @@
  * @module
  */
 import { OptionError, TargetError, describe } from './errors.js';
-import type { Ordering } from './options.js';
+import type { Ordering } from './types.js';
 
 /** Activation names. `'softmax'` is allowed on the last layer only. */
 export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'linear' | 'softmax';

@@ -49,14 +49,17 @@ import {
   checkLearningRate,
   checkRepresentable,
   resolveOptions,
-  type ArrayFor,
-  type BackendName,
-  type Dtype,
   type NetworkOptions,
-  type Ordering,
   type ResolvedOptions,
-  type WasmSource,
 } from './options.js';
+import type {
+  ArrayFor,
+  BackendName,
+  Dtype,
+  OptimizerState,
+  Ordering,
+  WasmSource,
+} from './types.js';
 
 /** Parameters of a network: per layer `i`, `W[i]` (row-major `n_i × n_{i+1}`) and `b[i]` (`n_{i+1}`). */
 export interface NetworkParameters<D extends Dtype = Dtype> {
@@ -78,17 +81,6 @@ export interface ParametersInput {
 export interface Gradients<D extends Dtype = Dtype> extends NetworkParameters<D> {
   /** The loss at the current parameters. */
   loss: number;
-}
-
-/**
- * The optimizer's state, for saving and resuming training: `state` holds `slots` vectors of
- * `parameterCount` values one after the other, each parallel to the flat parameter vector
- * (per layer `W[i]` row-major then `b[i]`); `slots` is 0 for SGD, 1 for momentum (velocity),
- * 2 for Adam (first moment `m`, then second moment `v`). `step` counts completed steps.
- */
-export interface OptimizerState<D extends Dtype = Dtype> {
-  state: ArrayFor<D>;
-  step: number;
 }
 
 /** Options of {@link Network.toJSON} and {@link Network.toSafetensors}. */

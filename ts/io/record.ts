@@ -15,7 +15,8 @@ import type {
   Optimizer,
   OptimizerOption,
 } from '../model.js';
-import { checkLayers, type Dtype, type NetworkOptions, type Ordering } from '../options.js';
+import { checkLayers, type NetworkOptions } from '../options.js';
+import type { Dtype, Ordering } from '../types.js';
 
 /**
  * The network's definition as stored in every format: the options of `Network.create` with
