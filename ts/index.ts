@@ -8,9 +8,8 @@
  * for (let i = 0; i < 1000; i++) net.trainStep([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]);
  * @module
  */
-export { Network, installOnnxExporter } from './network.js';
+export { Network } from './network.js';
 export type {
-  OnnxExportOptions,
   NetworkParameters,
   ParametersInput,
   Gradients,

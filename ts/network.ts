@@ -154,30 +154,6 @@ export function networkInternals(net: Network<Dtype>): NetworkInternals {
  *
  * @typeParam D the dtype: `'f32'` (default, `Float32Array`s) or `'f64'` (`Float64Array`s)
  */
-/** Options of {@link Network.toONNX} (and `toONNX` in `wasm-mlp/onnx`). */
-export interface OnnxExportOptions {
-  /** The ONNX opset, an integer from 13 to 21. Default 17. */
-  opset?: number;
-  /**
-   * Element type of the graph: `'f32'` (FLOAT) or `'f64'` (DOUBLE). Default: the network's
-   * dtype. An f64 network exported as `'f32'` has its parameters rounded to float32.
-   */
-  dtype?: Dtype;
-}
-
-/** The ONNX encoder, installed by the `wasm-mlp/onnx` entry point when it is imported. */
-let onnxExporter: ((net: Network<Dtype>, options: OnnxExportOptions) => Uint8Array) | undefined;
-
-/**
- * Installs the ONNX encoder behind {@link Network.toONNX}. Called by `wasm-mlp/onnx` on import.
- * @internal
- */
-export function installOnnxExporter(
-  exporter: (net: Network<Dtype>, options: OnnxExportOptions) => Uint8Array,
-): void {
-  onnxExporter = exporter;
-}
-
 export class Network<D extends Dtype = 'f32'> {
   readonly #options: ResolvedOptions<D>;
   readonly #layers: readonly number[];
@@ -800,24 +776,6 @@ export class Network<D extends Dtype = 'f32'> {
    */
   toSafetensors(options: SafetensorsSaveOptions = {}): Uint8Array {
     return recordToSafetensors(this.#record(options), options.layout);
-  }
-
-  /**
-   * The network as an ONNX model for inference (see `toONNX` in `wasm-mlp/onnx` for the graph).
-   * The ONNX encoder lives in the separate entry point `wasm-mlp/onnx`, so the core bundle
-   * carries no protobuf code: `import 'wasm-mlp/onnx'` once, then call this method.
-   * @throws StateError if `wasm-mlp/onnx` was not imported, or after dispose; OptionError for
-   *   a bad option
-   */
-  toONNX(options: OnnxExportOptions = {}): Uint8Array {
-    this.#live();
-    if (onnxExporter === undefined) {
-      throw new StateError(
-        "toONNX needs the ONNX encoder: import 'wasm-mlp/onnx' once (a separate entry point, " +
-          'so that the core bundle carries no protobuf code)',
-      );
-    }
-    return onnxExporter(this, options);
   }
 
   #record(options: SaveOptions): ModelRecord {
