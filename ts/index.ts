@@ -8,16 +8,10 @@
  * for (let i = 0; i < 1000; i++) net.trainStep([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]);
  * @module
  */
-export { Network } from './network.js';
-export type {
-  NetworkParameters,
-  ParametersInput,
-  Gradients,
-  Evaluation,
-  SaveOptions,
-  SafetensorsSaveOptions,
-  LoadOptions,
-} from './network.js';
+export { Network } from './network/network.js';
+export type { Evaluation } from './network/network.js';
+export type { NetworkParameters, ParametersInput, Gradients } from './network/parameters.js';
+export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network/persistence.js';
 export { JSON_FORMAT_VERSION } from './io/json.js';
 export type { ModelJSON } from './io/json.js';
 export type { Architecture } from './io/record.js';
