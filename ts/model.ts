@@ -1,7 +1,7 @@
 /**
  * The model's pieces as options: activations, losses, optimizers and initializers — their
  * names, parameters, defaults and validation. Both backends receive the resolved
- * {@link ModelSpec}; `ffi.ts` encodes it for the Rust core.
+ * {@link ModelSpec}; the wasm backend encodes it into the Rust core's config block.
  * @module
  */
 import { OptionError, TargetError, describe } from './errors.js';
