@@ -8,6 +8,7 @@
 //   dist/cli.js             the wasm-mlp command (bin); imports ./index.js and ./onnx.js
 //   dist/types/*.d.ts       declarations (tsc --emitDeclarationOnly)
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -101,6 +102,8 @@ export async function build({ install = false } = {}) {
       plugins: [siblings],
     }),
   ]);
+  // From scratch: a declaration of a moved or deleted module must not linger in the package.
+  rmSync(join(root, 'dist', 'types'), { recursive: true, force: true });
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
   console.log('[build] dist/ ready');
 }

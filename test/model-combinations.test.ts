@@ -16,7 +16,7 @@ import {
   type ModelSpec,
   type Optimizer,
 } from '../ts/model.js';
-import type { Dtype, Ordering } from '../ts/options.js';
+import type { Dtype, Ordering } from '../ts/types.js';
 import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from './helpers.js';
 
 const HIDDEN: Activation[] = [

@@ -250,7 +250,9 @@ describe.each(['wasm', 'reference'] as const)(
       );
       expect(() =>
         net.setOptimizerState({ state: new BigInt64Array(13) as never, step: 0 }),
-      ).toThrow('state: expected an array of 13 numbers, got a BigInt64Array');
+      ).toThrow(
+        "state: expected an array of 13 numbers (1 slot × 13 parameters for optimizer 'momentum'), got a BigInt64Array",
+      );
       expect(() =>
         net.setOptimizerState({ state: new Float32Array(13).fill(NaN), step: 0 }),
       ).toThrow('state[0] is NaN');

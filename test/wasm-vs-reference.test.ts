@@ -17,7 +17,7 @@ import { loadWasm } from '../ts/backends/wasm/load.js';
 import { WasmBackend } from '../ts/backends/wasm/network.js';
 import { initialParameters } from '../ts/init.js';
 import { defaultSpec } from '../ts/model.js';
-import type { Dtype, Ordering } from '../ts/options.js';
+import type { Dtype, Ordering } from '../ts/types.js';
 import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from './helpers.js';
 
 const WIDTHS = [1, 3, 5, 17, 33];

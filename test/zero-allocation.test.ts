@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadWasm } from '../ts/backends/wasm/load.js';
 import { Network } from '../ts/index.js';
-import type { Dtype } from '../ts/options.js';
+import type { Dtype } from '../ts/types.js';
 import { WASM_PATH, randArray, rng } from './helpers.js';
 
 const STEPS = 1000;

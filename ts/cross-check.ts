@@ -7,8 +7,8 @@ import type { Real } from './backends/backend.js';
 import { ReferenceBackend } from './backends/reference/network.js';
 import { OptionError } from './errors.js';
 import type { MatrixInput } from './inputs.js';
-import { networkInternals, type Network } from './network.js';
-import type { Dtype } from './options.js';
+import { networkInternals, type Network } from './network/network.js';
+import type { Dtype } from './types.js';
 
 /** Largest differences between the network's values and the float64 reference's. */
 export interface Difference {

@@ -25,7 +25,7 @@ import { mulberry32, seedState } from './init.js';
 import type { Matrix } from './inputs.js';
 import { countCorrect } from './metrics.js';
 import type { Reduction } from './model.js';
-import type { Dtype } from './options.js';
+import type { Dtype } from './types.js';
 import { YieldBudget } from './yield.js';
 
 /** What `onBatchEnd` receives. */

@@ -8,18 +8,10 @@
  * for (let i = 0; i < 1000; i++) net.trainStep([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]);
  * @module
  */
-export { Network, installOnnxExporter } from './network.js';
-export type {
-  OnnxExportOptions,
-  NetworkParameters,
-  ParametersInput,
-  Gradients,
-  OptimizerState,
-  Evaluation,
-  SaveOptions,
-  SafetensorsSaveOptions,
-  LoadOptions,
-} from './network.js';
+export { Network } from './network/network.js';
+export type { Evaluation } from './network/network.js';
+export type { NetworkParameters, ParametersInput, Gradients } from './network/parameters.js';
+export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network/persistence.js';
 export { JSON_FORMAT_VERSION } from './io/json.js';
 export type { ModelJSON } from './io/json.js';
 export type { Architecture } from './io/record.js';
@@ -41,14 +33,15 @@ export type {
 export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
 export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
 export { DEFAULTS } from './options.js';
+export type { NetworkOptions } from './options.js';
 export type {
   ArrayFor,
   BackendName,
   Dtype,
-  NetworkOptions,
+  OptimizerState,
   Ordering,
   WasmSource,
-} from './options.js';
+} from './types.js';
 export type { MatrixInput } from './inputs.js';
 export {
   WasmMlpError,

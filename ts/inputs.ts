@@ -5,7 +5,7 @@
  * @module
  */
 import { NonFiniteError, ShapeError, describe } from './errors.js';
-import type { Dtype } from './options.js';
+import type { Dtype } from './types.js';
 
 /** Anything accepted as a batch of rows: flat row-major (typed array or `number[]`) or rows. */
 export type MatrixInput =

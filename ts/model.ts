@@ -1,11 +1,11 @@
 /**
  * The model's pieces as options: activations, losses, optimizers and initializers — their
  * names, parameters, defaults and validation. Both backends receive the resolved
- * {@link ModelSpec}; `ffi.ts` encodes it for the Rust core.
+ * {@link ModelSpec}; the wasm backend encodes it into the Rust core's config block.
  * @module
  */
 import { OptionError, TargetError, describe } from './errors.js';
-import type { Ordering } from './options.js';
+import type { Ordering } from './types.js';
 
 /** Activation names. `'softmax'` is allowed on the last layer only. */
 export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'linear' | 'softmax';

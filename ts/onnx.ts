@@ -1,12 +1,16 @@
 /**
  * `wasm-mlp/onnx`: ONNX export and import of networks, a separate entry point so the core
- * bundle stays free of protobuf code (it needs the `protobufjs` dependency).
+ * bundle stays free of protobuf code (it needs the `protobufjs` dependency). Export is the
+ * function {@link toONNX}, not a method of `Network`: a method would need the core to reach
+ * this module, either by a hook that importing it installs (hidden global state, the method
+ * failing or not depending on an import elsewhere in the program) or by loading it on demand
+ * (an async method, and the encoder back in every bundler's graph of the core).
  *
  * @example
  * import { Network } from 'wasm-mlp';
- * import { toONNX } from 'wasm-mlp/onnx';
+ * import { toONNX, fromONNX } from 'wasm-mlp/onnx';
  * const bytes = toONNX(net, { opset: 17 });   // serve it with onnxruntime
- * net.toONNX({ opset: 17 });                 // the same, once this module was imported
+ * const back = await fromONNX(bytes);
  * @module
  */
 import {
@@ -17,8 +21,6 @@ import {
   type Dtype,
   type LoadOptions,
   type NetworkOptions,
-  installOnnxExporter,
-  type OnnxExportOptions,
 } from './index.js';
 import {
   DEFAULT_OPSET,
@@ -32,9 +34,18 @@ import { architectureOptions, checkJSONDepth, RESERVED_PREFIX } from './io/recor
 
 export { DEFAULT_OPSET, OPSET_RANGE };
 
-export type { OnnxExportOptions };
-
 const ARCHITECTURE_KEY = `${RESERVED_PREFIX}architecture`;
+
+/** Options of {@link toONNX}. */
+export interface OnnxExportOptions {
+  /** The ONNX opset, an integer from 13 to 21. Default 17. */
+  opset?: number;
+  /**
+   * Element type of the graph: `'f32'` (FLOAT) or `'f64'` (DOUBLE). Default: the network's
+   * dtype. An f64 network exported as `'f32'` has its parameters rounded to float32.
+   */
+  dtype?: Dtype;
+}
 
 /**
  * The network as an ONNX model for inference: input `input` `[batch, n_0]`, output `output`
@@ -179,6 +190,3 @@ export async function fromONNX<D extends Dtype = Dtype>(
     'ONNX',
   );
 }
-
-// `net.toONNX()` on every Network once this entry point is imported.
-installOnnxExporter(toONNX);

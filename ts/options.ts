@@ -16,30 +16,7 @@ import {
   type Optimizer,
   type OptimizerOption,
 } from './model.js';
-
-/** Element type of parameters and activations. */
-export type Dtype = 'f32' | 'f64';
-
-/** The typed array used for a dtype: `Float32Array` for `'f32'`, `Float64Array` for `'f64'`. */
-export type ArrayFor<D extends Dtype> = D extends 'f64' ? Float64Array : Float32Array;
-
-/**
- * Which weight matrix the backward loop uses to propagate the gradient to the previous layer.
- * - `'exact'`: the matrix before this step's update, i.e. the true gradient of the loss.
- * - `'update-first'`: the matrix after this step's update (what the original code does). With
- *   any optimizer, layer `i` is updated (by that optimizer's rule, from its exact `dW`, `db`)
- *   before the gradient is passed to layer `i − 1` through the updated `W[i]`.
- */
-export type Ordering = 'exact' | 'update-first';
-
-/** Which engine does the math: the Rust/WebAssembly SIMD core, or the pure-TypeScript reference. */
-export type BackendName = 'wasm' | 'reference';
-
-/**
- * Where the WebAssembly module comes from: a path or URL (string or `URL`), the bytes,
- * an already compiled `WebAssembly.Module`, or a fetch `Response`.
- */
-export type WasmSource = string | URL | ArrayBuffer | Uint8Array | WebAssembly.Module | Response;
+import type { BackendName, Dtype, Ordering, WasmSource } from './types.js';
 
 /** Options of {@link Network.create}. Only `layers` is required. */
 export interface NetworkOptions<D extends Dtype = Dtype> {
@@ -74,9 +51,10 @@ export interface NetworkOptions<D extends Dtype = Dtype> {
    */
   seed?: number;
   /**
-   * Where to load the WebAssembly module from (only used by `backend: 'wasm'`). Default:
-   * `wasm_mlp.wasm` next to the bundle (`new URL('./wasm_mlp.wasm', import.meta.url)`).
-   * Networks created from the same source share one instance.
+   * Where to load the WebAssembly module from (only used by `backend: 'wasm'`). Default: the
+   * file next to the bundle, `wasm_mlp_relaxed.wasm` where the engine validates relaxed SIMD,
+   * else (or if that file is missing) the plain SIMD128 `wasm_mlp.wasm`; `wasm-mlp/inline`
+   * uses its embedded plain build. Networks created from the same source share one instance.
    */
   wasm?: WasmSource;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ModelSpec } from '../model.js';
-import type { Dtype } from '../options.js';
+import type { Dtype, OptimizerState } from '../types.js';
 
 /** A flat typed array of a backend's dtype. */
 export type Real = Float32Array | Float64Array;
@@ -13,12 +13,6 @@ export type Real = Float32Array | Float64Array;
 /** Constructor of the typed array for a dtype. */
 export function arrayType(dtype: Dtype): Float32ArrayConstructor | Float64ArrayConstructor {
   return dtype === 'f64' ? Float64Array : Float32Array;
-}
-
-/** The optimizer's state: `slots × paramCount` values, slot-major, and the completed steps. */
-export interface OptimizerState {
-  state: Real;
-  step: number;
 }
 
 /**
@@ -50,7 +44,7 @@ export interface Backend {
   getParams(): Real;
   /** Overwrites the flat parameter vector (values rounded to the dtype). */
   setParams(flat: ArrayLike<number>): void;
-  /** A copy of the optimizer state and step count. */
+  /** A copy of the optimizer state (`slots × paramCount` values, slot-major) and step count. */
   getOptimizerState(): OptimizerState;
   /** Overwrites the optimizer state (`slots × paramCount` values) and the step count. */
   setOptimizerState(state: ArrayLike<number>, step: number): void;

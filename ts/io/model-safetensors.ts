@@ -16,7 +16,8 @@
  * @module
  */
 import { FormatError, OptionError, describe } from '../errors.js';
-import type { Dtype, NetworkOptions } from '../options.js';
+import type { NetworkOptions } from '../options.js';
+import type { Dtype } from '../types.js';
 import {
   architectureOptions,
   checkFileLayers,

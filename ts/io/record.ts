@@ -2,8 +2,8 @@
  * What every model format carries, independent of the encoding: the {@link Architecture} (all
  * options that define the math, as JSON-friendly values), the parameters, the user's string
  * metadata and, optionally, the training state. `json.ts` and `model-safetensors.ts` convert
- * a {@link ModelRecord} to and from bytes or objects; `Network` builds one from itself and
- * restores itself from one.
+ * a {@link ModelRecord} to and from bytes or objects; `network/persistence.ts` builds one from
+ * a network and restores a network from one.
  * @module
  */
 import { FormatError, OptionError, describe } from '../errors.js';
@@ -15,7 +15,8 @@ import type {
   Optimizer,
   OptimizerOption,
 } from '../model.js';
-import { checkLayers, type Dtype, type NetworkOptions, type Ordering } from '../options.js';
+import { checkLayers, type NetworkOptions } from '../options.js';
+import type { Dtype, Ordering } from '../types.js';
 
 /**
  * The network's definition as stored in every format: the options of `Network.create` with

@@ -11,8 +11,8 @@
  */
 import { layerOffsets, type LayerOffsets } from '../../init.js';
 import { stateSlots, type ModelSpec } from '../../model.js';
-import type { Dtype } from '../../options.js';
-import { arrayType, gatherRows, type Backend, type OptimizerState, type Real } from '../backend.js';
+import type { Dtype, OptimizerState } from '../../types.js';
+import { arrayType, gatherRows, type Backend, type Real } from '../backend.js';
 import { activate, activationBackward } from './activations.js';
 import { addBias, columnSums, gemm } from './kernels.js';
 import { lossValue, outputDelta } from './losses.js';

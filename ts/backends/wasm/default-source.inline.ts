@@ -5,7 +5,7 @@
  * @module
  */
 import bytes from 'wasm-mlp:embedded-core';
-import type { WasmSource } from '../../options.js';
+import type { WasmSource } from '../../types.js';
 
 /** The embedded plain SIMD128 build (the relaxed one is not embedded: one core, half the size). */
 export function defaultWasmSources(): WasmSource[] {

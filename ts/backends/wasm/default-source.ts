@@ -9,7 +9,7 @@
  * scripts/build.mjs); it embeds only the plain build.
  * @module
  */
-import type { WasmSource } from '../../options.js';
+import type { WasmSource } from '../../types.js';
 import { relaxedSimdSupported } from './features.js';
 
 /** The default sources, best first: the loader uses the first one that loads. */

@@ -13,7 +13,7 @@
  */
 import { OutOfMemoryError, WasmMlpError } from '../../errors.js';
 import type { ActivationName, LossName, ModelSpec, OptimizerName } from '../../model.js';
-import type { Dtype } from '../../options.js';
+import type { Dtype } from '../../types.js';
 import type { Real } from '../backend.js';
 
 /** Byte offset into linear memory. */

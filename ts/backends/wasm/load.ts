@@ -19,7 +19,7 @@
  */
 import { WasmMlpError } from '../../errors.js';
 import { nodeBuiltin } from '../../node-builtin.js';
-import type { WasmSource } from '../../options.js';
+import type { WasmSource } from '../../types.js';
 import { defaultWasmSources } from './default-source.js';
 import { WasmCore } from './ffi.js';
 

@@ -6,8 +6,8 @@
 import { OutOfMemoryError, StateError, WasmMlpError } from '../../errors.js';
 import { nextMacrotask } from '../../yield.js';
 import type { ModelSpec } from '../../model.js';
-import type { Dtype } from '../../options.js';
-import { gatherRows, type Backend, type OptimizerState, type Real } from '../backend.js';
+import type { Dtype, OptimizerState } from '../../types.js';
+import { gatherRows, type Backend, type Real } from '../backend.js';
 import { encodeConfig, type DtypeExports, type NetPtr, type WasmCore } from './ffi.js';
 
 /** Rust networks of one core that are not yet freed, and the bytes they hold. */

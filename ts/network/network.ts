@@ -1,22 +1,18 @@
 /// <reference lib="esnext.disposable" preserve="true" />
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
- * The public {@link Network} class: option checking, input coercion, state checks, and
- * dispatch to a backend (`wasm` or `reference`). Every argument is validated before anything is
- * written to the backend, so a method that throws leaves the network unchanged.
+ * The public {@link Network} class: its lifecycle (create, load, dispose), getters, and each
+ * method as validate → dispatch to a backend (`wasm` or `reference`). Every argument is
+ * validated before anything is written to the backend, so a method that throws leaves the
+ * network unchanged. Parameter shapes and their validation live in `parameters.ts`, saving
+ * and restoring in `persistence.ts`, the training loop in `../fit.ts`.
  * @module
  */
-import type { Backend, Real } from './backends/backend.js';
-import { ReferenceBackend } from './backends/reference/network.js';
-import { loadWasm } from './backends/wasm/load.js';
-import { WasmBackend } from './backends/wasm/network.js';
-import {
-  FormatError,
-  NonFiniteError,
-  OptionError,
-  ShapeError,
-  StateError,
-  describe,
-} from './errors.js';
+import type { Backend } from '../backends/backend.js';
+import { ReferenceBackend } from '../backends/reference/network.js';
+import { loadWasm } from '../backends/wasm/load.js';
+import { WasmBackend } from '../backends/wasm/network.js';
+import { ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
   planFit,
@@ -24,99 +20,49 @@ import {
   type FitContext,
   type FitOptions,
   type History,
-} from './fit.js';
-import { recordFromJSON, recordToJSON, type ModelJSON } from './io/json.js';
+} from '../fit.js';
+import { recordFromJSON, recordToJSON, type ModelJSON } from '../io/json.js';
 import {
   recordFromSafetensors,
   recordToSafetensors,
   type SafetensorsReadOptions,
-  type WeightLayout,
-} from './io/model-safetensors.js';
-import { activationOption, checkMetadata, optimizerOption, type ModelRecord } from './io/record.js';
-import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from './init.js';
-import { checkValue, isNumericView, toMatrix, type Matrix, type MatrixInput } from './inputs.js';
+} from '../io/model-safetensors.js';
+import { checkMetadata, type ModelRecord } from '../io/record.js';
+import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
+import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
 import {
   checkTargets,
   reductionOf,
-  stateSlots,
   type Activation,
   type InitializerName,
   type LossName,
   type ModelSpec,
   type Optimizer,
-} from './model.js';
+} from '../model.js';
 import {
   checkLearningRate,
   checkRepresentable,
   resolveOptions,
-  type ArrayFor,
-  type BackendName,
-  type Dtype,
   type NetworkOptions,
-  type Ordering,
   type ResolvedOptions,
-  type WasmSource,
-} from './options.js';
-
-/** Parameters of a network: per layer `i`, `W[i]` (row-major `n_i × n_{i+1}`) and `b[i]` (`n_{i+1}`). */
-export interface NetworkParameters<D extends Dtype = Dtype> {
-  /** `weights[i]`: `W[i]`, flat row-major, element `(r, c)` at `r·n_{i+1} + c`. */
-  weights: ArrayFor<D>[];
-  /** `biases[i]`: `b[i]`, length `n_{i+1}`. */
-  biases: ArrayFor<D>[];
-}
-
-/** Parameters as accepted by {@link Network.setParameters}: any array-likes of numbers. */
-export interface ParametersInput {
-  /** `weights[i]`: flat row-major `n_i × n_{i+1}` (typed array or `number[]`). */
-  readonly weights: readonly ArrayLike<number>[];
-  /** `biases[i]`: length `n_{i+1}`. */
-  readonly biases: readonly ArrayLike<number>[];
-}
-
-/** Result of {@link Network.gradients}: `dL/dW[i]`, `dL/db[i]` and the loss, no update applied. */
-export interface Gradients<D extends Dtype = Dtype> extends NetworkParameters<D> {
-  /** The loss at the current parameters. */
-  loss: number;
-}
-
-/**
- * The optimizer's state, for saving and resuming training: `state` holds `slots` vectors of
- * `parameterCount` values one after the other, each parallel to the flat parameter vector
- * (per layer `W[i]` row-major then `b[i]`); `slots` is 0 for SGD, 1 for momentum (velocity),
- * 2 for Adam (first moment `m`, then second moment `v`). `step` counts completed steps.
- */
-export interface OptimizerState<D extends Dtype = Dtype> {
-  state: ArrayFor<D>;
-  step: number;
-}
-
-/** Options of {@link Network.toJSON} and {@link Network.toSafetensors}. */
-export interface SaveOptions {
-  /**
-   * Also save the training state: the optimizer's state and step count and the epochs `fit`
-   * completed, so that `fit` on the loaded network continues exactly as if never interrupted
-   * (same data and fit options). Allowed between epochs: after `fit` or from `onEpochEnd`.
-   * Default false.
-   */
-  trainingState?: boolean;
-}
-
-/** Options of {@link Network.toSafetensors}. */
-export interface SafetensorsSaveOptions extends SaveOptions {
-  /** Weight layout: `'in-out'` (`n_in × n_out`, default) or `'pytorch'` (`n_out × n_in`). */
-  layout?: WeightLayout;
-}
-
-/** Options of {@link Network.fromJSON} and {@link Network.fromSafetensors}. */
-export interface LoadOptions {
-  /** The math engine of the loaded network. Default `'wasm'`. */
-  backend?: BackendName;
-  /** Where to load the WebAssembly module from (see {@link NetworkOptions.wasm}). */
-  wasm?: WasmSource;
-  /** Convert to this dtype (f64 → f32 rounds). Default: the saved dtype. */
-  dtype?: Dtype;
-}
+} from '../options.js';
+import type { ArrayFor, BackendName, Dtype, OptimizerState, Ordering } from '../types.js';
+import {
+  checkOptimizerState,
+  joinParameters,
+  splitParameters,
+  type Gradients,
+  type NetworkParameters,
+  type ParametersInput,
+} from './parameters.js';
+import {
+  buildRecord,
+  restoreNetwork,
+  type LoadOptions,
+  type RestoreTarget,
+  type SafetensorsSaveOptions,
+  type SaveOptions,
+} from './persistence.js';
 
 /** Result of {@link Network.evaluate}. */
 export interface Evaluation {
@@ -162,30 +108,6 @@ export function networkInternals(net: Network<Dtype>): NetworkInternals {
  *
  * @typeParam D the dtype: `'f32'` (default, `Float32Array`s) or `'f64'` (`Float64Array`s)
  */
-/** Options of {@link Network.toONNX} (and `toONNX` in `wasm-mlp/onnx`). */
-export interface OnnxExportOptions {
-  /** The ONNX opset, an integer from 13 to 21. Default 17. */
-  opset?: number;
-  /**
-   * Element type of the graph: `'f32'` (FLOAT) or `'f64'` (DOUBLE). Default: the network's
-   * dtype. An f64 network exported as `'f32'` has its parameters rounded to float32.
-   */
-  dtype?: Dtype;
-}
-
-/** The ONNX encoder, installed by the `wasm-mlp/onnx` entry point when it is imported. */
-let onnxExporter: ((net: Network<Dtype>, options: OnnxExportOptions) => Uint8Array) | undefined;
-
-/**
- * Installs the ONNX encoder behind {@link Network.toONNX}. Called by `wasm-mlp/onnx` on import.
- * @internal
- */
-export function installOnnxExporter(
-  exporter: (net: Network<Dtype>, options: OnnxExportOptions) => Uint8Array,
-): void {
-  onnxExporter = exporter;
-}
-
 export class Network<D extends Dtype = 'f32'> {
   readonly #options: ResolvedOptions<D>;
   readonly #layers: readonly number[];
@@ -275,7 +197,7 @@ export class Network<D extends Dtype = 'f32'> {
     options: LoadOptions = {},
   ): Promise<Network<D>> {
     const { options: arch, record } = recordFromJSON(json);
-    return Network.#restore<D>(arch, record, options, 'model JSON');
+    return Network.fromRecord<D>(arch, record, options, 'model JSON');
   }
 
   /**
@@ -303,13 +225,14 @@ export class Network<D extends Dtype = 'f32'> {
     if (layout !== undefined) read.layout = layout;
     if (architecture !== undefined) read.architecture = architecture;
     const { options: arch, record } = recordFromSafetensors(bytes, read);
-    return Network.#restore<D>(arch, record, load, 'safetensors');
+    return Network.fromRecord<D>(arch, record, load, 'safetensors');
   }
 
   /**
-   * Builds a network from a decoded record: `create` from the options, then the parameters,
-   * training state and metadata. The entry points bundled apart (`wasm-mlp/onnx`) load through
-   * here, so every format shares one restore path and its cleanup on failure.
+   * Builds a network from a decoded record (the one restore path of every format, see
+   * {@link restoreNetwork}). A static member rather than an export of the package: the ONNX
+   * entry (`dist/onnx.js`) reaches the core only through `dist/index.js`, and `stripInternal`
+   * drops an internal member from the declarations without leaving a re-export dangling.
    * @internal
    */
   static fromRecord<D extends Dtype = Dtype>(
@@ -318,54 +241,25 @@ export class Network<D extends Dtype = 'f32'> {
     load: LoadOptions,
     source: string,
   ): Promise<Network<D>> {
-    return Network.#restore<D>(arch, record, load, source);
+    return restoreNetwork(
+      arch,
+      record,
+      load,
+      source,
+      (options) => Network.create<D>(options as NetworkOptions<D>),
+      (net) => net.#restoreTarget(),
+    );
   }
 
-  /**
-   * The one restore path of every format. Whatever fails after the network was created
-   * (values, training state, metadata) disposes it: a rejected file must not leak wasm memory.
-   */
-  static async #restore<D extends Dtype>(
-    arch: NetworkOptions<Dtype>,
-    record: Omit<ModelRecord, 'architecture'>,
-    load: LoadOptions,
-    source: string,
-  ): Promise<Network<D>> {
-    if (typeof load !== 'object' || load === null) {
-      throw new OptionError(`load options must be an object, got ${describe(load)}`);
-    }
-    for (const key of Object.keys(load)) {
-      if (!['backend', 'wasm', 'dtype'].includes(key)) {
-        throw new OptionError(
-          `unknown load option '${key}'; known: backend, wasm, dtype (and layout, architecture for safetensors)`,
-        );
-      }
-    }
-    let net: Network<D>;
-    try {
-      net = await Network.create<D>({ ...arch, ...load } as NetworkOptions<D>);
-    } catch (e) {
-      if (e instanceof OptionError) {
-        throw new OptionError(`${source}: invalid architecture: ${e.message}`);
-      }
-      throw e;
-    }
-    try {
-      net.setParameters(record.parameters);
-      if (record.training) {
-        net.setOptimizerState({
-          state: record.training.optimizerState,
-          step: record.training.step,
-        });
-        net.#epochs = record.training.epochs;
-      }
-      net.#metadata = checkMetadata(record.metadata, `${source}: metadata`);
-    } catch (e) {
-      net.dispose();
-      if (e instanceof ShapeError) throw new FormatError(`${source}: ${e.message}`);
-      throw e;
-    }
-    return net;
+  /** The private setters a restore writes through. */
+  #restoreTarget(): RestoreTarget {
+    return {
+      setParameters: (parameters) => this.setParameters(parameters),
+      setOptimizerState: (saved) => this.setOptimizerState(saved),
+      setEpochs: (epochs) => void (this.#epochs = epochs),
+      setMetadata: (metadata) => void (this.#metadata = metadata),
+      dispose: () => this.dispose(),
+    };
   }
 
   /** Layer sizes `[n_0, …, n_L]`, input size first (frozen). */
@@ -489,16 +383,6 @@ export class Network<D extends Dtype = 'f32'> {
     return Y;
   }
 
-  #split(flat: Real): NetworkParameters<D> {
-    const weights: Real[] = [];
-    const biases: Real[] = [];
-    for (const o of this.#offsets) {
-      weights.push(flat.slice(o.weights, o.biases));
-      biases.push(flat.slice(o.biases, o.biases + o.outputs));
-    }
-    return { weights, biases } as NetworkParameters<D>;
-  }
-
   /**
    * A copy of the parameters: `weights[i]` row-major `n_i × n_{i+1}`, `biases[i]` `n_{i+1}`,
    * typed arrays of the dtype. Changing them does not change the network.
@@ -506,7 +390,7 @@ export class Network<D extends Dtype = 'f32'> {
    */
   getParameters(): NetworkParameters<D> {
     this.#live();
-    return this.#split(this.#backend.getParams());
+    return splitParameters(this.#backend.getParams(), this.#offsets);
   }
 
   /**
@@ -517,49 +401,7 @@ export class Network<D extends Dtype = 'f32'> {
    */
   setParameters(parameters: ParametersInput): void {
     this.#mutable('setParameters()');
-    if (typeof parameters !== 'object' || parameters === null) {
-      throw new ShapeError(
-        `parameters must be an object { weights, biases }, got ${describe(parameters)}`,
-      );
-    }
-    const nLayers = this.#offsets.length;
-    const flat = new Float64Array(this.parameterCount);
-    for (const kind of ['weights', 'biases'] as const) {
-      const list: unknown = parameters[kind];
-      if (!Array.isArray(list)) {
-        throw new ShapeError(
-          `${kind}: expected an array of ${nLayers} arrays (one per layer), got ${describe(list)}`,
-        );
-      }
-      if (list.length !== nLayers) {
-        throw new ShapeError(
-          `${kind}: expected ${nLayers} arrays (one per layer, layers.length - 1), got ${list.length}`,
-        );
-      }
-      this.#offsets.forEach((o, i) => {
-        const values: unknown = list[i];
-        const expected = kind === 'weights' ? o.inputs * o.outputs : o.outputs;
-        const shape =
-          kind === 'weights'
-            ? `layers[${i}] × layers[${i + 1}] = ${o.inputs} × ${o.outputs}`
-            : `layers[${i + 1}]`;
-        if (!Array.isArray(values) && !isNumericView(values)) {
-          throw new ShapeError(
-            `${kind}[${i}]: expected an array of ${expected} numbers (${shape}), got ${describe(values)}`,
-          );
-        }
-        const arr = values as unknown as ArrayLike<unknown>;
-        if (arr.length !== expected) {
-          throw new ShapeError(
-            `${kind}[${i}]: expected ${expected} value${expected === 1 ? '' : 's'} (${shape}), got ${arr.length}`,
-          );
-        }
-        const start = kind === 'weights' ? o.weights : o.biases;
-        for (let k = 0; k < expected; k++) {
-          flat[start + k] = checkValue(arr[k], this.dtype, () => `${kind}[${i}][${k}]`);
-        }
-      });
-    }
+    const flat = joinParameters(parameters, this.#offsets, this.dtype);
     this.#backend.setParams(flat);
     this.#cache = { usedBy: 'setParameters()' };
   }
@@ -628,7 +470,7 @@ export class Network<D extends Dtype = 'f32'> {
     const Y = this.#y(y, X.batch, 'the batch of x');
     const { grads, loss } = this.#backend.gradients(X.data, Y.data, X.batch);
     this.#cache = { usedBy: 'gradients()' };
-    return { ...this.#split(grads), loss };
+    return { ...splitParameters<D>(grads, this.#offsets), loss };
   }
 
   /**
@@ -750,50 +592,13 @@ export class Network<D extends Dtype = 'f32'> {
    */
   setOptimizerState(saved: { state: ArrayLike<number>; step: number }): void {
     this.#mutable('setOptimizerState()');
-    if (typeof saved !== 'object' || saved === null) {
-      throw new ShapeError(
-        `optimizer state must be an object { state, step }, got ${describe(saved)}`,
-      );
-    }
-    const slots = stateSlots(this.#options.optimizer);
-    const expected = slots * this.parameterCount;
-    const state: unknown = saved.state;
-    if (!Array.isArray(state) && !isNumericView(state)) {
-      throw new ShapeError(
-        `state: expected an array of ${expected} numbers, got ${describe(state)}`,
-      );
-    }
-    const values = state as unknown as ArrayLike<unknown>;
-    if (values.length !== expected) {
-      throw new ShapeError(
-        `state: expected ${expected} values (${slots} slot${slots === 1 ? '' : 's'} × ${this.parameterCount} parameters for optimizer '${this.#options.optimizer.type}'), got ${values.length}`,
-      );
-    }
-    const flat = new Float64Array(expected);
-    for (let i = 0; i < expected; i++) {
-      flat[i] = checkValue(values[i], this.dtype, () => `state[${i}]`);
-    }
-    if (this.#options.optimizer.type === 'adam') {
-      // Slot 1 is Adam's second moment v, an average of squares: a negative value makes
-      // √v̂ NaN at the first step, turning every parameter NaN.
-      const p = this.parameterCount;
-      for (let i = p; i < 2 * p; i++) {
-        if (flat[i]! < 0) {
-          throw new ShapeError(
-            `state[${i}] = ${flat[i]}: Adam's second moment (slot 1, state[${p}…${2 * p - 1}]) ` +
-              'must be ≥ 0',
-          );
-        }
-      }
-    }
-    const step: unknown = saved.step;
-    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
-      if (typeof step === 'number' && !Number.isFinite(step)) {
-        throw new NonFiniteError(`step is ${step}`);
-      }
-      throw new ShapeError(`step must be an integer in [0, 2^53), got ${describe(step)}`);
-    }
-    this.#backend.setOptimizerState(flat, step);
+    const { state, step } = checkOptimizerState(
+      saved,
+      this.#options.optimizer,
+      this.parameterCount,
+      this.dtype,
+    );
+    this.#backend.setOptimizerState(state, step);
     this.#midEpoch = false;
   }
 
@@ -823,62 +628,21 @@ export class Network<D extends Dtype = 'f32'> {
     return recordToSafetensors(this.#record(options), options.layout);
   }
 
-  /**
-   * The network as an ONNX model for inference (see `toONNX` in `wasm-mlp/onnx` for the graph).
-   * The ONNX encoder lives in the separate entry point `wasm-mlp/onnx`, so the core bundle
-   * carries no protobuf code: `import 'wasm-mlp/onnx'` once, then call this method.
-   * @throws StateError if `wasm-mlp/onnx` was not imported, or after dispose; OptionError for
-   *   a bad option
-   */
-  toONNX(options: OnnxExportOptions = {}): Uint8Array {
-    this.#live();
-    if (onnxExporter === undefined) {
-      throw new StateError(
-        "toONNX needs the ONNX encoder: import 'wasm-mlp/onnx' once (a separate entry point, " +
-          'so that the core bundle carries no protobuf code)',
-      );
-    }
-    return onnxExporter(this, options);
-  }
-
   #record(options: SaveOptions): ModelRecord {
     this.#live();
-    if (typeof options !== 'object' || options === null) {
-      throw new OptionError(`save options must be an object, got ${describe(options)}`);
-    }
-    const withState = options.trainingState ?? false;
-    if (typeof withState !== 'boolean') {
-      throw new OptionError(`trainingState must be a boolean, got ${describe(withState)}`);
-    }
-    if (withState && this.#midEpoch) {
-      throw new StateError(
-        (this.#fitting
-          ? 'the training state can only be saved between epochs (from onEpochEnd or after ' +
-            'fit() resolves): in the middle of an epoch'
-          : 'the last fit() stopped in the middle of an epoch (aborted, diverged or a callback ' +
-            'threw), so') +
-          ' the position in the shuffled rows would be lost and a resume would not be exact. ' +
-          'Save without trainingState, or complete an epoch with fit() first',
-      );
-    }
-    const o = this.#options;
-    const { state, step } = this.#backend.getOptimizerState();
-    return {
-      architecture: {
-        layers: [...o.layers],
-        activations: o.activations.map(activationOption),
-        loss: o.loss,
-        optimizer: optimizerOption(o.optimizer),
-        initializers: [...o.initializers],
-        ordering: o.ordering,
-        dtype: o.dtype,
-        seed: o.seed,
+    return buildRecord(
+      {
+        options: this.#options,
         learningRate: this.#learningRate,
+        metadata: this.#metadata,
+        epochs: this.#epochs,
+        midEpoch: this.#midEpoch,
+        fitting: this.#fitting,
+        backend: this.#backend,
+        offsets: this.#offsets,
       },
-      parameters: this.#split(this.#backend.getParams()),
-      metadata: { ...this.#metadata },
-      training: withState ? { step, epochs: this.#epochs, optimizerState: state } : null,
-    };
+      options,
+    );
   }
 
   /**
