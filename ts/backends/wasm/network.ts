@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend: a Rust `Network<T>` living in the shared instance, driven through
- * `ffi.ts`. A training step is one FFI call (`mlp_net_train_step_*`) after copying the batch in.
+ * `abi.ts` / `core.ts`. A training step is one FFI call (`mlp_net_train_step_*`) after copying the batch in.
  * @module
  */
 import { OutOfMemoryError, StateError, WasmMlpError } from '../../errors.js';
@@ -8,7 +8,8 @@ import { nextMacrotask } from '../../yield.js';
 import type { ModelSpec } from '../../model.js';
 import type { Dtype } from '../../options.js';
 import { gatherRows, type Backend, type OptimizerState, type Real } from '../backend.js';
-import { encodeConfig, type DtypeExports, type NetPtr, type WasmCore } from './ffi.js';
+import { encodeConfig, type NetExports, type NetPtr } from './abi.js';
+import type { WasmCore } from './core.js';
 
 /** Rust networks of one core that are not yet freed, and the bytes they hold. */
 interface Tally {
@@ -38,7 +39,7 @@ const RECLAIM_RETRIES = 3;
 
 /** What the safety net needs to free a network nobody disposed. */
 interface Held {
-  readonly api: DtypeExports;
+  readonly api: NetExports;
   readonly net: NetPtr;
   readonly tally: Tally;
   /** Bytes of wasm memory this network holds (measured by the core's allocator). */
@@ -75,7 +76,7 @@ export class WasmBackend implements Backend {
   readonly paramCount: number;
   /** The shared core (instance + memory). */
   readonly core: WasmCore;
-  readonly #api: DtypeExports;
+  readonly #api: NetExports;
   #net: NetPtr;
   /** Rows the Rust buffers currently hold (after the last successful reserve). */
   #capacity = 0;
@@ -168,11 +169,6 @@ export class WasmBackend implements Backend {
     this.#held.bytes += after - before;
     this.#held.tally.bytes += after - before;
     this.#pressure = new ArrayBuffer(this.#held.bytes);
-  }
-
-  /** The Rust network handle (for tests). */
-  get handle(): NetPtr {
-    return this.#net;
   }
 
   /**
