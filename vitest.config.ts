@@ -10,10 +10,12 @@ const RELAXED_FILES = [
 
 // API tests import 'wasm-mlp' and get the built bundle (dist/index.js), i.e. exactly what users
 // get, with dist/wasm_mlp.wasm next to it. Run `npm run build` first. Kernel-level tests import
-// the ts/ sources directly and load test/helpers.ts's WASM_PATH explicitly.
+// the ts/ sources directly and load test/helpers.ts's WASM_PATH explicitly, or the test build
+// (test/test-wasm.ts's TEST_WASM_PATH) for the exports that are not published.
 // Project `plain`: every test on the default SIMD128 build (Node 20 without flags cannot
 // compile relaxed SIMD, so the loader picks the plain build). Project `relaxed`: the kernel
-// checks again on dist/wasm_mlp_relaxed.wasm, in workers started with the V8 flag.
+// checks again on dist/wasm_mlp_relaxed.wasm (and its test build), in workers started with the
+// V8 flag.
 /** `wasm-mlp` and its subpaths resolve to the built bundles, as package.json maps them. */
 export const packageAliases = [
   {

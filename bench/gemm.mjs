@@ -1,5 +1,6 @@
-// GEMM alone: C = op(A)·op(B) through the core's `mlp_gemm_{f32,f64}` export on operands already
-// in wasm memory, and TF.js wasm's matMul (with transposeA / transposeB) on the same shapes.
+// GEMM alone: C = op(A)·op(B) through the test build's `mlp_gemm_{f32,f64}` export (the
+// published core does not export the kernels alone) on operands already in wasm memory, and
+// TF.js wasm's matMul (with transposeA / transposeB) on the same shapes.
 
 /** Square sizes and the three products of a [784,128] layer at batch 64 (forward, dW, dX). */
 export const GEMM_SHAPES = [

@@ -1,5 +1,6 @@
 // Child of run.mjs, started with --experimental-wasm-relaxed-simd: the relaxed-SIMD peak loop,
-// the relaxed build's GEMM (dist/wasm_mlp_relaxed.wasm) and mnist training through the public
+// the relaxed build's GEMM (its test build target/test-wasm/wasm_mlp_relaxed_test.wasm, which
+// exports the kernels alone) and mnist training through the public
 // API (whose loader now picks the relaxed build). Prints JSON on stdout.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { QUICK, measure } from './harness.mjs';
 import { PEAK_FLOPS_PER_TRIP, peakFunction } from './simd-peak.mjs';
 
 const bytes = readFileSync(
-  fileURLToPath(new URL('../dist/wasm_mlp_relaxed.wasm', import.meta.url)),
+  fileURLToPath(new URL('../target/test-wasm/wasm_mlp_relaxed_test.wasm', import.meta.url)),
 );
 const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
 const repeat = (n, f) => {

@@ -111,7 +111,8 @@ function repeat(n, f) {
 }
 
 async function gemmWorkloads(peakGflops) {
-  const bytes = readFileSync(here('../dist/wasm_mlp.wasm'));
+  // The test build: the published core plus the kernels alone (same code, same flags).
+  const bytes = readFileSync(here('../target/test-wasm/wasm_mlp_test.wasm'));
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   const tf = await tfjs();
   await tf.setBackend('wasm');

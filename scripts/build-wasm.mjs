@@ -2,8 +2,10 @@
 // Builds crates/mlp-core to wasm32-unknown-unknown with SIMD128 and copies the module to
 // dist/wasm_mlp.wasm, then a second time with relaxed SIMD (f32x4.relaxed_madd, a real FMA)
 // to dist/wasm_mlp_relaxed.wasm, which the loader picks when the engine validates relaxed SIMD.
-// A third, test-only build (cargo feature `fault-injection`: an export that makes allocations
-// fail on demand) goes to target/test-wasm/wasm_mlp_faults.wasm, never to dist/.
+// Both are built once more with the cargo feature `test-exports` (the kernels alone, fault
+// injection, the config decoder: crates/mlp-core/src/ffi/kernels.rs and test_hooks.rs) into
+// target/test-wasm/wasm_mlp_test.wasm and wasm_mlp_relaxed_test.wasm, for the tests and the
+// GEMM benchmarks; never into dist/.
 //
 // Two toolchains can do this, and we pick whichever is present:
 //   1. rustup with the wasm32-unknown-unknown target installed (a normal developer machine):
@@ -25,24 +27,27 @@ const CRATE = 'mlp-core';
 const ARTIFACT = 'wasm_mlp.wasm';
 const DEBIAN_PACKAGES = ['rustc-web', 'cargo-web', 'rust-web-src', 'lld-19'];
 const SIMD_FLAGS = '-C target-feature=+simd128';
+const RELAXED_FLAGS = `${SIMD_FLAGS},+relaxed-simd`;
 /**
  * The builds: the default SIMD128 one, the optional relaxed-SIMD one (own target dir, since
- * its std is built with other flags) and the test-only fault-injection one (same flags and
- * target dir as the default, so only the crate itself is compiled again).
+ * its std is built with other flags), and each again with the test exports (same flags and
+ * target dir as its published twin, so only the crate itself is compiled again).
  */
 const FLAVORS = [
   { artifact: ARTIFACT, flags: SIMD_FLAGS, dir: '', out: 'dist' },
+  { artifact: 'wasm_mlp_relaxed.wasm', flags: RELAXED_FLAGS, dir: 'relaxed', out: 'dist' },
   {
-    artifact: 'wasm_mlp_relaxed.wasm',
-    flags: `${SIMD_FLAGS},+relaxed-simd`,
-    dir: 'relaxed',
-    out: 'dist',
-  },
-  {
-    artifact: 'wasm_mlp_faults.wasm',
+    artifact: 'wasm_mlp_test.wasm',
     flags: SIMD_FLAGS,
     dir: '',
-    features: 'fault-injection',
+    features: 'test-exports',
+    out: 'target/test-wasm',
+  },
+  {
+    artifact: 'wasm_mlp_relaxed_test.wasm',
+    flags: RELAXED_FLAGS,
+    dir: 'relaxed',
+    features: 'test-exports',
     out: 'target/test-wasm',
   },
 ];

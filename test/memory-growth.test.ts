@@ -1,5 +1,5 @@
 // Several networks share one wasm instance; memory grows mid-training (a huge batch through the
-// public API, and a raw tens-of-MB allocation through ffi.ts). Training results must still match
+// public API, and a raw tens-of-MB allocation through core.ts). Training results must still match
 // the reference, i.e. every view on memory was re-created after growth.
 import { describe, expect, it } from 'vitest';
 import { Network as BundleNetwork } from 'wasm-mlp';

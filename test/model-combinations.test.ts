@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../ts/backends/backend.js';
 import { ReferenceBackend } from '../ts/backends/reference/network.js';
-import type { WasmCore } from '../ts/backends/wasm/ffi.js';
+import type { WasmCore } from '../ts/backends/wasm/core.js';
 import { loadWasm } from '../ts/backends/wasm/load.js';
 import { WasmBackend } from '../ts/backends/wasm/network.js';
 import { initialParameters } from '../ts/init.js';

@@ -1,7 +1,7 @@
-// Every kernel of the C ABI separately through ffi.ts against the reference kernels, on random
-// shapes (batch 1..67, widths 1, 3, 5, 17, 33: not multiples of the SIMD width), and the whole
-// network (forward, gradients, several training steps) wasm vs reference, both dtypes and
-// orderings.
+// Every kernel of the core separately (the test build's kernel exports, test/test-wasm.ts)
+// against the reference kernels, on random shapes (batch 1..67, widths 1, 3, 5, 17, 33: not
+// multiples of the SIMD width), and the whole network of the published build (forward,
+// gradients, several training steps) wasm vs reference, both dtypes and orderings.
 //
 // Tolerances come from standard floating-point error bounds with unit roundoff u (2^-24 for f32,
 // 2^-53 for f64). The reference computes each kernel in float64 and rounds once on store; the
@@ -12,31 +12,35 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Real } from '../ts/backends/backend.js';
 import * as ref from '../ts/backends/reference/kernels.js';
 import { ReferenceBackend } from '../ts/backends/reference/network.js';
-import type { WasmCore } from '../ts/backends/wasm/ffi.js';
+import type { WasmCore } from '../ts/backends/wasm/core.js';
 import { loadWasm } from '../ts/backends/wasm/load.js';
 import { WasmBackend } from '../ts/backends/wasm/network.js';
 import { initialParameters } from '../ts/init.js';
 import { defaultSpec } from '../ts/model.js';
 import type { Dtype, Ordering } from '../ts/types.js';
 import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from './helpers.js';
+import { kernels, loadTestCore } from './test-wasm.js';
 
 const WIDTHS = [1, 3, 5, 17, 33];
 const U: Record<Dtype, number> = { f32: 2 ** -24, f64: 2 ** -53 };
 const DTYPES: Dtype[] = ['f32', 'f64'];
 
+/** The published build (whole networks) and the test build (the kernels alone). */
 let core: WasmCore;
+let testCore: WasmCore;
 beforeAll(async () => {
   core = await loadWasm(WASM_PATH);
+  testCore = await loadTestCore();
 });
 
-/** Copies arrays into wasm memory, runs `body` with their pointers, copies them all back out. */
+/** Copies arrays into the test core, runs `body` with their pointers, copies them all back out. */
 function inWasm(dtype: Dtype, arrays: Real[], body: (...ptrs: number[]) => void): Real[] {
-  const ptrs = arrays.map((a) => core.allocArray(dtype, a));
+  const ptrs = arrays.map((a) => testCore.allocArray(dtype, a));
   try {
     body(...ptrs);
-    return ptrs.map((p, i) => core.read(dtype, p, arrays[i]!.length));
+    return ptrs.map((p, i) => testCore.read(dtype, p, arrays[i]!.length));
   } finally {
-    ptrs.forEach((p, i) => core.freeArray(dtype, p, arrays[i]!.length));
+    ptrs.forEach((p, i) => testCore.freeArray(dtype, p, arrays[i]!.length));
   }
 }
 
@@ -62,7 +66,7 @@ function within(
 describe.each(DTYPES)('kernels, %s', (dtype) => {
   const T = dtype === 'f64' ? Float64Array : Float32Array;
   const u = U[dtype];
-  const api = () => core.exports(dtype);
+  const api = () => kernels(testCore, dtype);
   const next = rng(dtype === 'f64' ? 64 : 32);
   const batches = () => [1, 67, randInt(next, 2, 66)];
 

@@ -1,27 +1,21 @@
 // Fault injection on the wasm core: every allocation of create / reserve / train is made to
-// fail in turn (the test build wasm_mlp_faults.wasm exports an allocation budget), and after
+// fail in turn (the test build, test/test-wasm.ts, exports an allocation budget), and after
 // each failure the test checks what is left: an OutOfMemoryError, a network that gives exactly
 // the results of one that never failed, and a heap that still allocates and frees correctly.
 // Also the real out-of-memory of the issue (a batch whose buffers exceed 4 GiB).
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 // The sources, not the bundle: the budget must be set on the very instance the networks use
-// (each copy of the loader caches its own instance).
-import { loadWasm } from '../../ts/backends/wasm/load.js';
+// (each copy of the loader caches its own instance; test-wasm.ts loads through the sources' one).
 import { Network, OutOfMemoryError, type NetworkOptions } from '../../ts/index.js';
 import { WASM_PATH, randArray, rng } from '../helpers.js';
+import { TEST_WASM_PATH, loadTestCore, testHooks } from '../test-wasm.js';
 
-const FAULTS_WASM = fileURLToPath(
-  new URL('../../target/test-wasm/wasm_mlp_faults.wasm', import.meta.url),
-);
-
-/** The fault build's budget export: the next `n` allocations succeed, later ones fail. */
+/** The test build's budget export: the next `n` allocations succeed, later ones fail. */
 async function budgetControl(): Promise<{ set(n: number | null): void; liveBytes(): number }> {
-  const core = await loadWasm(FAULTS_WASM);
-  const set = core.instance.exports['mlp_test_set_allocation_budget'] as (n: number) => void;
+  const core = await loadTestCore();
+  const hooks = testHooks(core);
   return {
-    set: (n) => set(n === null ? 0xffffffff : n),
+    set: (n) => hooks.setAllocationBudget(n),
     liveBytes: () => core.liveBytes()!,
   };
 }
@@ -60,7 +54,7 @@ function run(net: Network<'f32' | 'f64'>, rows: number) {
   return { losses, output: net.forward(x), params: net.getParameters() };
 }
 
-describe.skipIf(!existsSync(FAULTS_WASM))('allocation failures (fault-injection build)', () => {
+describe('allocation failures (test build)', () => {
   let injected = 0;
   afterAll(() => console.log(`[faults] ${injected} injected allocation failures, all clean`));
 
@@ -68,7 +62,7 @@ describe.skipIf(!existsSync(FAULTS_WASM))('allocation failures (fault-injection 
     const budget = await budgetControl();
     const baseline = budget.liveBytes();
     for (const options of CONFIGS) {
-      const opts = { ...options, wasm: FAULTS_WASM, seed: 5 };
+      const opts = { ...options, wasm: TEST_WASM_PATH, seed: 5 };
       // What a run gives without faults: small batch, then a larger one (reserve grows).
       const clean = await Network.create(opts);
       const expected = [run(clean, 4), run(clean, 70)];
@@ -113,7 +107,7 @@ describe.skipIf(!existsSync(FAULTS_WASM))('allocation failures (fault-injection 
     }
     // Nothing leaked, and the allocator's state is intact: a big allocation and free work.
     expect(budget.liveBytes()).toBe(baseline);
-    const core = await loadWasm(FAULTS_WASM);
+    const core = await loadTestCore();
     const ptr = core.alloc(8 << 20, 8);
     core.write('f64', ptr, [1, 2, 3]);
     expect([...core.read('f64', ptr, 3)]).toEqual([1, 2, 3]);

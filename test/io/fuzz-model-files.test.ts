@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm } from '../../ts/backends/wasm/load.js';
-import type { WasmCore } from '../../ts/backends/wasm/ffi.js';
+import type { WasmCore } from '../../ts/backends/wasm/core.js';
 import { Network, WasmMlpError, type Dtype, type NetworkOptions } from '../../ts/index.js';
 import { fromONNX, toONNX } from '../../ts/onnx.js';
 import { WASM_PATH } from '../helpers.js';

@@ -8,7 +8,7 @@
 //! Fault injection: [`set_allocation_budget`] makes every allocation after the next `n` fail
 //! (return null, as a full memory does), so tests can check that each failure point leaves a
 //! usable network behind. Unlimited by default; the wasm export that sets it exists only in
-//! the test build (cargo feature `fault-injection`).
+//! the test build (cargo feature `test-exports`, `ffi/test_hooks.rs`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};

@@ -12,7 +12,7 @@
 //! - [`kernels`]: GEMM (packing, micro-kernel, blocking), sigmoid, bias, axpy.
 //! - [`activations`], [`losses`], [`optimizers`]: the model's pieces, each with its derivative.
 //! - [`network`]: `Network<T>`, forward and the backward loop.
-//! - [`ffi`]: every `extern "C"` export.
+//! - [`ffi`]: every `extern "C"` export, and the one table of the config block's codes.
 //! - [`buffer`]: fallible, zeroed, grow-only buffers (every allocation of the core).
 //! - [`alloc_counter`]: allocation counters (the global allocator on wasm32).
 

@@ -1,6 +1,6 @@
 /**
- * The reference kernels: the same operations as the Rust core's C ABI (`mlp_gemm_*`,
- * `mlp_sigmoid_*`, …), written as plain loops over typed arrays.
+ * The reference kernels: the same operations as the Rust core's kernels (exported alone by its
+ * test build: `mlp_gemm_*`, `mlp_sigmoid_*`, …), written as plain loops over typed arrays.
  *
  * Precision: every kernel computes in float64 (JavaScript numbers). When the destination is a
  * `Float32Array`, the float64 result is rounded to f32 once, on store; sums (the dot products

@@ -21,7 +21,7 @@ import { WasmMlpError } from '../../errors.js';
 import { nodeBuiltin } from '../../node-builtin.js';
 import type { WasmSource } from '../../types.js';
 import { defaultWasmSources } from './default-source.js';
-import { WasmCore } from './ffi.js';
+import { WasmCore } from './core.js';
 
 const byHref = new Map<string, Promise<WasmCore>>();
 const byObject = new WeakMap<object, Promise<WasmCore>>();

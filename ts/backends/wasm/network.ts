@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend: a Rust `Network<T>` living in the shared instance, driven through
- * `ffi.ts`. A training step is one FFI call (`mlp_net_train_step_*`) after copying the batch in.
+ * `abi.ts` / `core.ts`. A training step is one FFI call (`mlp_net_train_step_*`) after copying the batch in.
  * @module
  */
 import { OutOfMemoryError, StateError, WasmMlpError } from '../../errors.js';
@@ -8,7 +8,8 @@ import { nextMacrotask } from '../../yield.js';
 import type { ModelSpec } from '../../model.js';
 import type { Dtype, OptimizerState } from '../../types.js';
 import { gatherRows, type Backend, type Real } from '../backend.js';
-import { encodeConfig, type DtypeExports, type NetPtr, type WasmCore } from './ffi.js';
+import { encodeConfig, type NetExports, type NetPtr } from './abi.js';
+import type { WasmCore } from './core.js';
 
 /** Rust networks of one core that are not yet freed, and the bytes they hold. */
 interface Tally {
@@ -38,7 +39,7 @@ const RECLAIM_RETRIES = 3;
 
 /** What the safety net needs to free a network nobody disposed. */
 interface Held {
-  readonly api: DtypeExports;
+  readonly api: NetExports;
   readonly net: NetPtr;
   readonly tally: Tally;
   /** Bytes of wasm memory this network holds (measured by the core's allocator). */
@@ -79,7 +80,7 @@ export class WasmBackend implements Backend {
   readonly paramCount: number;
   /** The shared core (instance + memory). */
   readonly core: WasmCore;
-  readonly #api: DtypeExports;
+  readonly #api: NetExports;
   #net: NetPtr;
   /** Rows the Rust buffers currently hold (after the last successful reserve). */
   #capacity = 0;
@@ -178,11 +179,6 @@ export class WasmBackend implements Backend {
       // Best effort: where the engine refuses (a 32-bit address space), go without the hint.
       this.#pressure = null;
     }
-  }
-
-  /** The Rust network handle (for tests). */
-  get handle(): NetPtr {
-    return this.#net;
   }
 
   /**

@@ -13,41 +13,27 @@ pub use sigmoid::Sigmoid;
 
 use crate::simd::SimdReal;
 
-/// The activation of one layer. Codes (the FFI config block, `docs/ARCHITECTURE.md`) in brackets.
+/// The activation of one layer (ABI codes: `ffi::decode_config`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Activation {
-    /// `σ(z) = 1/(1 + e^(−z))` [0]
+    /// `σ(z) = 1/(1 + e^(−z))`
     Sigmoid,
-    /// `tanh(z)` [1]
+    /// `tanh(z)`
     Tanh,
-    /// `max(z, 0)` [2]
+    /// `max(z, 0)`
     Relu,
-    /// `z` if `z > 0`, else `slope·z`; `slope ≥ 0` [3, param = slope]
+    /// `z` if `z > 0`, else `slope·z`; `slope ≥ 0`
     LeakyRelu {
         /// The negative-side slope.
         slope: f64,
     },
-    /// `z` [4]
+    /// `z`
     Linear,
-    /// Row-wise `e^(z_k) / Σ_j e^(z_j)`; output layer only [5]
+    /// Row-wise `e^(z_k) / Σ_j e^(z_j)`; output layer only
     Softmax,
 }
 
 impl Activation {
-    /// The activation for an FFI code and its parameter; `None` for an unknown code or a
-    /// leaky slope that is negative or not finite (`y > 0 ⇔ z > 0` needs `slope ≥ 0`).
-    pub fn from_code(code: u32, param: f64) -> Option<Self> {
-        Some(match code {
-            0 => Activation::Sigmoid,
-            1 => Activation::Tanh,
-            2 => Activation::Relu,
-            3 if param.is_finite() && param >= 0.0 => Activation::LeakyRelu { slope: param },
-            4 => Activation::Linear,
-            5 => Activation::Softmax,
-            _ => return None,
-        })
-    }
-
     /// Whether `f` acts on each element alone (all but softmax, which needs whole rows), so it
     /// can run on any part of a row, e.g. a GEMM tile in the product's epilogue.
     pub fn is_elementwise(self) -> bool {
@@ -137,17 +123,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn codes_round_trip_and_reject_invalid() {
-        assert_eq!(
-            Activation::from_code(3, 0.2),
-            Some(Activation::LeakyRelu { slope: 0.2 })
-        );
-        assert_eq!(Activation::from_code(3, -0.1), None);
-        assert_eq!(Activation::from_code(3, f64::NAN), None);
-        assert_eq!(Activation::from_code(6, 0.0), None);
-        assert_eq!(Activation::from_code(5, 0.0), Some(Activation::Softmax));
     }
 }

@@ -18,31 +18,20 @@ pub mod mse;
 use crate::activations::Activation;
 use crate::simd::SimdReal;
 
-/// The training loss. Codes (the FFI config block) in brackets.
+/// The training loss (ABI codes: `ffi::decode_config`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loss {
-    /// `½·Σ(ŷ − y)²` [0]
+    /// `½·Σ(ŷ − y)²`
     HalfSse,
-    /// mean squared error [1]
+    /// mean squared error
     Mse,
-    /// binary cross-entropy of a sigmoid output [2]
+    /// binary cross-entropy of a sigmoid output
     BinaryCrossEntropy,
-    /// categorical cross-entropy of a softmax output [3]
+    /// categorical cross-entropy of a softmax output
     CategoricalCrossEntropy,
 }
 
 impl Loss {
-    /// The loss for an FFI code.
-    pub fn from_code(code: u32) -> Option<Self> {
-        Some(match code {
-            0 => Loss::HalfSse,
-            1 => Loss::Mse,
-            2 => Loss::BinaryCrossEntropy,
-            3 => Loss::CategoricalCrossEntropy,
-            _ => return None,
-        })
-    }
-
     /// The output activation a loss is fused with, if it requires one.
     pub fn required_output(self) -> Option<Activation> {
         match self {

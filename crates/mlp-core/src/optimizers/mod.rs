@@ -17,19 +17,19 @@ pub use sgd::Sgd;
 use crate::real::Real;
 use crate::simd::SimdReal;
 
-/// The update rule. Codes (the FFI config block) in brackets.
+/// The update rule (ABI codes: `ffi::decode_config`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Rule {
-    /// `w ← w − a·g` [0]
+    /// `w ← w − a·g`
     Sgd,
-    /// Heavy ball: `v ← μv + g`, `w ← w − a·v`; Nesterov: `w ← w − a·(g + μv)` [1]
+    /// Heavy ball: `v ← μv + g`, `w ← w − a·v`; Nesterov: `w ← w − a·(g + μv)`
     Momentum {
         /// `μ` in [0, 1).
         momentum: f64,
         /// Use the Nesterov look-ahead form.
         nesterov: bool,
     },
-    /// Adam (Kingma & Ba 2015) with bias correction [2]
+    /// Adam (Kingma & Ba 2015) with bias correction
     Adam {
         /// `β₁` in [0, 1).
         beta1: f64,
@@ -72,28 +72,6 @@ pub struct Step<T> {
 }
 
 impl Optimizer {
-    /// From the FFI codes: `rule` and hyperparameters `h = [h0, h1, h2]`, `weight_decay`.
-    /// Momentum: `h0 = μ`, `h1 = nesterov (0/1)`. Adam: `h0 = β₁`, `h1 = β₂`, `h2 = ε`.
-    /// `None` for an unknown code or an out-of-range hyperparameter.
-    pub fn from_code(rule: u32, h: [f64; 3], weight_decay: f64) -> Option<Self> {
-        let unit = |v: f64| (0.0..1.0).contains(&v);
-        let rule = match rule {
-            0 => Rule::Sgd,
-            1 if unit(h[0]) && (h[1] == 0.0 || h[1] == 1.0) => Rule::Momentum {
-                momentum: h[0],
-                nesterov: h[1] == 1.0,
-            },
-            2 if unit(h[0]) && unit(h[1]) && h[2] > 0.0 && h[2].is_finite() => Rule::Adam {
-                beta1: h[0],
-                beta2: h[1],
-                epsilon: h[2],
-            },
-            _ => return None,
-        };
-        (weight_decay >= 0.0 && weight_decay.is_finite())
-            .then_some(Optimizer { rule, weight_decay })
-    }
-
     /// State slots per parameter.
     pub fn slots(&self) -> usize {
         match self.rule {

@@ -1,0 +1,177 @@
+/**
+ * THE TypeScript side of the C ABI (docs/ARCHITECTURE.md, "The C ABI"): the export names, the
+ * typed table of the network exports, and the config block with its codes. Nothing here touches
+ * memory; {@link WasmCore} (core.ts) binds this table to an instance.
+ *
+ * Pointers are byte offsets into linear memory, returned by wasm as i32 and normalized here to
+ * unsigned numbers (`>>> 0`). Exports of the test build only (the kernels alone, fault
+ * injection, the config decoder) are not part of this table: the tests reach them themselves.
+ * @module
+ */
+import type { ActivationName, LossName, ModelSpec, OptimizerName } from '../../model.js';
+import type { Dtype, Ordering } from '../../types.js';
+
+/** Byte offset into linear memory. */
+export type Ptr = number;
+/** Opaque handle of a Rust `Network<T>` (a pointer). */
+export type NetPtr = number;
+
+/** The network exports of one dtype (`{t}` = `f32` or `f64` in the ABI table), readably named. */
+export interface NetExports {
+  /** `mlp_net_create_{t}(config: f64*, len) -> Net*` (the block of {@link encodeConfig}). */
+  netCreate(config: Ptr, len: number): NetPtr;
+  /** `mlp_net_destroy_{t}(net)` */
+  netDestroy(net: NetPtr): void;
+  /** `mlp_net_param_count_{t}(net) -> u32` */
+  paramCount(net: NetPtr): number;
+  /** `mlp_net_params_{t}(net) -> T*` (stable for the net's life) */
+  params(net: NetPtr): Ptr;
+  /** `mlp_net_grads_{t}(net) -> T*` */
+  grads(net: NetPtr): Ptr;
+  /** `mlp_net_state_len_{t}(net) -> u32`: optimizer state length (`slots × param_count`) */
+  stateLen(net: NetPtr): number;
+  /** `mlp_net_state_{t}(net) -> T*`: the optimizer state (stable for the net's life) */
+  state(net: NetPtr): Ptr;
+  /** `mlp_net_step_count_{t}(net) -> f64`: completed optimizer steps */
+  stepCount(net: NetPtr): number;
+  /** `mlp_net_set_step_count_{t}(net, steps: f64)` */
+  setStepCount(net: NetPtr, steps: number): void;
+  /** `mlp_net_reserve_{t}(net, batch) -> u32`: 1 ok, 0 out of memory. May grow memory. */
+  reserve(net: NetPtr, batch: number): number;
+  /** `mlp_net_input_{t}(net) -> T*` (valid until the next reserve) */
+  input(net: NetPtr): Ptr;
+  /** `mlp_net_target_{t}(net) -> T*` */
+  target(net: NetPtr): Ptr;
+  /** `mlp_net_output_{t}(net) -> T*` */
+  output(net: NetPtr): Ptr;
+  /** `mlp_net_forward_{t}(net, batch)` */
+  forward(net: NetPtr, batch: number): void;
+  /** `mlp_net_backward_{t}(net, batch, lr)` */
+  backward(net: NetPtr, batch: number, lr: number): void;
+  /** `mlp_net_train_step_{t}(net, batch, lr) -> f64` (loss before the update) */
+  trainStep(net: NetPtr, batch: number, lr: number): number;
+  /** `mlp_net_gradients_{t}(net, batch) -> f64` */
+  gradients(net: NetPtr, batch: number): number;
+  /** `mlp_net_loss_{t}(net, batch) -> f64` */
+  loss(net: NetPtr, batch: number): number;
+}
+
+/** ABI name (without the dtype suffix) of each entry of {@link NetExports}. */
+const NET_EXPORT_NAMES: Record<keyof NetExports, string> = {
+  netCreate: 'mlp_net_create',
+  netDestroy: 'mlp_net_destroy',
+  paramCount: 'mlp_net_param_count',
+  params: 'mlp_net_params',
+  grads: 'mlp_net_grads',
+  stateLen: 'mlp_net_state_len',
+  state: 'mlp_net_state',
+  stepCount: 'mlp_net_step_count',
+  setStepCount: 'mlp_net_set_step_count',
+  reserve: 'mlp_net_reserve',
+  input: 'mlp_net_input',
+  target: 'mlp_net_target',
+  output: 'mlp_net_output',
+  forward: 'mlp_net_forward',
+  backward: 'mlp_net_backward',
+  trainStep: 'mlp_net_train_step',
+  gradients: 'mlp_net_gradients',
+  loss: 'mlp_net_loss',
+};
+
+/** Entries that return a pointer or a u32: normalized with `>>> 0`. */
+const UNSIGNED_RESULTS = new Set<keyof NetExports>([
+  'netCreate',
+  'paramCount',
+  'params',
+  'grads',
+  'stateLen',
+  'state',
+  'reserve',
+  'input',
+  'target',
+  'output',
+]);
+
+/** The exports that are not per dtype: memory and the scratch allocator. */
+export const MEMORY_EXPORTS = {
+  memory: 'memory',
+  /** `mlp_alloc(bytes, align) -> u8*` */
+  alloc: 'mlp_alloc',
+  /** `mlp_free(ptr, bytes, align)` */
+  free: 'mlp_free',
+  /** `mlp_live_bytes() -> u32`: optional diagnostics (bytes allocated in the core). */
+  liveBytes: 'mlp_live_bytes',
+} as const;
+
+/** Every export name the ABI requires (for diagnostics and tests). */
+export function requiredExports(): string[] {
+  const names: string[] = [MEMORY_EXPORTS.memory, MEMORY_EXPORTS.alloc, MEMORY_EXPORTS.free];
+  for (const t of ['f32', 'f64']) {
+    for (const n of Object.values(NET_EXPORT_NAMES)) names.push(`${n}_${t}`);
+  }
+  return names;
+}
+
+type AnyFn = (...args: number[]) => number;
+
+/** The typed table of a dtype's network exports (pointer and u32 results made unsigned). */
+export function netExports(ex: WebAssembly.Exports, dtype: Dtype): NetExports {
+  const table: Partial<Record<keyof NetExports, AnyFn>> = {};
+  for (const [key, base] of Object.entries(NET_EXPORT_NAMES) as [keyof NetExports, string][]) {
+    const fn = ex[`${base}_${dtype}`] as AnyFn;
+    table[key] = UNSIGNED_RESULTS.has(key) ? (...args) => fn(...args) >>> 0 : fn;
+  }
+  return table as unknown as NetExports;
+}
+
+// The codes of the config block: they must match crates/mlp-core/src/ffi/mod.rs decode_config
+// (test/abi-codes.test.ts decodes every option value with it).
+/** Slot 0. */
+export const ORDERING_CODES: Readonly<Record<Ordering, number>> = { exact: 0, 'update-first': 1 };
+/** Slot 1. */
+export const LOSS_CODES: Readonly<Record<LossName, number>> = {
+  'half-sse': 0,
+  mse: 1,
+  'binary-cross-entropy': 2,
+  'categorical-cross-entropy': 3,
+};
+/** Slot 2 (hyperparameters in slots 3–5, weight decay in 6). */
+export const OPTIMIZER_CODES: Readonly<Record<OptimizerName, number>> = {
+  sgd: 0,
+  momentum: 1,
+  adam: 2,
+};
+/** The first slot of each weight layer's pair (the second: leakyRelu's slope, else 0). */
+export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
+  sigmoid: 0,
+  tanh: 1,
+  relu: 2,
+  leakyRelu: 3,
+  linear: 4,
+  softmax: 5,
+};
+
+/**
+ * The config block `mlp_net_create_{t}` decodes (docs/ARCHITECTURE.md, `decode_config` in
+ * crates/mlp-core/src/ffi/mod.rs): f64 slots `[ordering, loss, optimizer, h0, h1, h2,
+ * weightDecay, n, sizes…, (activation, parameter) per weight layer]`.
+ */
+export function encodeConfig(spec: ModelSpec): Float64Array {
+  const { layers, activations, loss, optimizer: opt, ordering } = spec;
+  const hyper =
+    opt.type === 'momentum'
+      ? [opt.momentum, opt.nesterov ? 1 : 0, 0]
+      : opt.type === 'adam'
+        ? [opt.beta1, opt.beta2, opt.epsilon]
+        : [0, 0, 0];
+  return Float64Array.from([
+    ORDERING_CODES[ordering],
+    LOSS_CODES[loss],
+    OPTIMIZER_CODES[opt.type],
+    ...hyper,
+    opt.weightDecay,
+    layers.length,
+    ...layers,
+    ...activations.flatMap((a) => [ACTIVATION_CODES[a.type], a.type === 'leakyRelu' ? a.slope : 0]),
+  ]);
+}
