@@ -490,7 +490,8 @@ impl<T: SimdReal> Network<T> {
     /// dW         = aᵀ·delta,  db = Σ_batch delta
     /// delta_prev = delta·Wᵀ ⊙ a(1 − a)          in general ⊙ f' of the layer below
     /// ```
-    /// `y(1 − y)` is σ' written through σ's output: `activations::sigmoid::backward`.
+    /// `ŷ(1 − ŷ)` and `a(1 − a)` are σ' written through σ's output, the one line of
+    /// [`sigmoid::backward`](crate::activations::sigmoid::backward).
     fn backprop(&mut self, batch: usize, step: Option<Step<T>>) {
         let Network {
             layers,

@@ -5,7 +5,7 @@ use crate::kernels::axpy;
 use crate::simd::SimdReal;
 
 /// One SGD update of `w` from `g`. Without decay (`λ = 0`, and always for biases) it is the
-/// vectorised `w += (−a)·g` ([`axpy`]). Panics if the lengths differ.
+/// vectorised `w += (−a)·g` ([`axpy()`]). Panics if the lengths differ.
 pub fn update<T: SimdReal>(step: &Step<T>, w: &mut [T], g: &[T]) {
     if step.decay == T::ZERO {
         return axpy(w, g, -step.lr);
