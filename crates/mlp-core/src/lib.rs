@@ -9,8 +9,10 @@
 //! Module map:
 //! - [`real`]: `Real`, the f32/f64 scalar abstraction.
 //! - [`simd`]: `SimdReal`, f32x4 / f64x2 (wasm intrinsics or portable arrays).
-//! - [`kernels`]: GEMM (packing, micro-kernel, blocking), sigmoid, bias, axpy.
-//! - [`activations`], [`losses`], [`optimizers`]: the model's pieces, each with its derivative.
+//! - [`kernels`]: GEMM (packing, micro-kernel, blocking, epilogues), vectorised `e^x` / σ /
+//!   tanh, elementwise maps, bias, axpy, the finiteness check.
+//! - [`activations`], [`losses`], [`optimizers`]: the model's pieces, one file each (an
+//!   activation's `forward` / `backward`, an optimizer's `update`), an enum dispatching.
 //! - [`network`]: `Network<T>`, forward and the backward loop.
 //! - [`ffi`]: every `extern "C"` export, and the one table of the config block's codes.
 //! - [`buffer`]: fallible, zeroed, grow-only buffers (every allocation of the core).

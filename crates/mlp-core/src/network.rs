@@ -16,8 +16,9 @@
 //! logits), the last two fused into the GEMM's epilogue (per finished cache block of the
 //! product, while it is in L2; softmax's exponentials run after, on whole rows). GEMM-then-bias is the reference's `x @ W + b`
 //! summation order, so f64 results match it to the last bits, not merely within tolerance.
-//! Backward fuses the same way: each hidden layer's `dL/dz = (pre·Wᵀ) ⊙ f'(y)` is one GEMM
-//! whose epilogue applies `f'`.
+//! Backward fuses the same way: each hidden layer's `delta_prev = (delta·Wᵀ) ⊙ f'(y)` is one
+//! GEMM whose epilogue applies `f'` (the loop with the seed's three lines: [`Network::backward`],
+//! `backprop`).
 
 use crate::activations::Activation;
 use crate::buffer::{commit, replacement, zeros};
@@ -34,10 +35,12 @@ use std::ops::Range;
 /// Which `W_i` the backward pass propagates the gradient through, relative to the update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ordering {
-    /// `grad = pre·W_iᵀ` with `W_i` *before* its update: plain gradient descent on `L`.
+    /// `delta_prev = delta·W_iᵀ ⊙ f'` with `W_i` *before* its update: plain gradient descent
+    /// on `L`.
     Exact,
-    /// `grad = pre·W_iᵀ` with `W_i` *after* its update (the classic tutorial ordering). With
-    /// any optimizer: layer `i`'s update (whatever the rule) happens before its `grad_prev`.
+    /// `delta_prev = delta·W_iᵀ ⊙ f'` with `W_i` *after* its update (the seed's ordering, as
+    /// in the classic tutorial). With any optimizer: layer `i`'s update (whatever the rule)
+    /// happens before its `delta_prev`.
     UpdateFirst,
 }
 
@@ -118,10 +121,11 @@ pub struct Network<T: SimdReal> {
     /// reads logits (the cross-entropies); empty otherwise.
     logits: Vec<T>,
     target: Vec<T>,
-    /// Gradient scratch (`capacity × max(n_1..n_L)` each): dL/dy_i, turned into dL/dz_i in
-    /// place, and dL/dy_{i−1}. Swapped (no copy) after every layer.
-    grad: Vec<T>,
-    grad_prev: Vec<T>,
+    /// Backward scratch (`capacity × max(n_1..n_L)` each): `delta` = dL/dz_i of the layer
+    /// being differentiated, `delta_prev` = dL/dz_{i−1} computed from it. Swapped (no copy)
+    /// after every layer.
+    delta: Vec<T>,
+    delta_prev: Vec<T>,
     workspace: GemmWorkspace<T>,
 }
 
@@ -211,8 +215,8 @@ impl<T: SimdReal> Network<T> {
             outputs,
             logits: Vec::new(),
             target: Vec::new(),
-            grad: Vec::new(),
-            grad_prev: Vec::new(),
+            delta: Vec::new(),
+            delta_prev: Vec::new(),
             workspace: GemmWorkspace::new(),
         })
     }
@@ -328,8 +332,8 @@ impl<T: SimdReal> Network<T> {
         } else {
             None
         };
-        let grad = replacement(&self.grad, rows(widest)?)?;
-        let grad_prev = replacement(&self.grad_prev, rows(widest)?)?;
+        let delta = replacement(&self.delta, rows(widest)?)?;
+        let delta_prev = replacement(&self.delta_prev, rows(widest)?)?;
         let mut outputs = Vec::new();
         outputs.try_reserve_exact(self.layers.len())?;
         for (out, layer) in self.outputs.iter().zip(&self.layers) {
@@ -339,8 +343,8 @@ impl<T: SimdReal> Network<T> {
             .workspace
             .staged_growth(self.layers.iter().flat_map(|l| {
                 let (i, o) = (l.fan_in, l.fan_out);
-                // forward x·W (batch×i · i×o), dW = xᵀ·pre (i×batch · batch×o),
-                // grad = pre·Wᵀ (batch×o · o×i)
+                // forward x·W (batch×i · i×o), dW = xᵀ·delta (i×batch · batch×o),
+                // delta_prev = delta·Wᵀ (batch×o · o×i)
                 [(batch, o, i), (i, o, batch), (batch, i, o)]
             }))?;
 
@@ -348,8 +352,8 @@ impl<T: SimdReal> Network<T> {
         commit(&mut self.input, input);
         commit(&mut self.target, target);
         commit(&mut self.logits, logits);
-        commit(&mut self.grad, grad);
-        commit(&mut self.grad_prev, grad_prev);
+        commit(&mut self.delta, delta);
+        commit(&mut self.delta_prev, delta_prev);
         for (out, staged) in self.outputs.iter_mut().zip(outputs) {
             commit(out, staged);
         }
@@ -476,8 +480,18 @@ impl<T: SimdReal> Network<T> {
         loss
     }
 
-    /// The backward loop. `step = None` computes the gradient only (every layer's `grad_prev`
+    /// The backward loop. `step = None` computes the gradient only (every layer's `delta_prev`
     /// from the un-updated weights, i.e. exact); `Some` applies one optimizer update per layer.
+    ///
+    /// The seed network's three lines (σ on every layer, ½·SSE, SGD; `a` = a layer's input,
+    /// i.e. the previous layer's output, `ŷ` = the last layer's), each marked where it is done:
+    /// ```text
+    /// delta      = (ŷ − y) ⊙ ŷ(1 − ŷ)          in general dL/dŷ ⊙ f'
+    /// dW         = aᵀ·delta,  db = Σ_batch delta
+    /// delta_prev = delta·Wᵀ ⊙ a(1 − a)          in general ⊙ f' of the layer below
+    /// ```
+    /// `ŷ(1 − ŷ)` and `a(1 − a)` are σ' written through σ's output, the one line of
+    /// [`sigmoid::backward`](crate::activations::sigmoid::backward).
     fn backprop(&mut self, batch: usize, step: Option<Step<T>>) {
         let Network {
             layers,
@@ -491,8 +505,8 @@ impl<T: SimdReal> Network<T> {
             input,
             outputs,
             target,
-            grad,
-            grad_prev,
+            delta: delta_buf,
+            delta_prev: delta_prev_buf,
             workspace,
             ..
         } = self;
@@ -500,49 +514,53 @@ impl<T: SimdReal> Network<T> {
         let n_out = layers[last].fan_out;
         let p = params.len();
 
-        // pre = dL/dz of the output layer: dL/dŷ ⊙ f'(z), or fused for a cross-entropy (Loss)
+        // delta = dL/dz of the output layer = dL/dŷ ⊙ f'(z); the seed's (ŷ − y) ⊙ ŷ(1 − ŷ)
+        // (half_sse::backward, then sigmoid::backward). A cross-entropy fuses both factors
+        // into one, (ŷ − y)/N (see Loss).
         loss.output_delta(
             activations[last],
             &outputs[last][..batch * n_out],
             &target[..batch * n_out],
-            &mut grad[..batch * n_out],
+            &mut delta_buf[..batch * n_out],
             n_out,
         );
 
         for i in (0..=last).rev() {
             let l = layers[i];
-            let x: &[T] = if i == 0 { input } else { &outputs[i - 1] };
-            let x = MatRef::new(x, batch, l.fan_in);
-            // pre = dL/dz_i: from the loss (output layer) or the previous iteration's product
-            let pre = MatRef::new(&grad[..batch * l.fan_out], batch, l.fan_out);
+            let a: &[T] = if i == 0 { input } else { &outputs[i - 1] };
+            let a = MatRef::new(a, batch, l.fan_in);
+            // delta = dL/dz_i: from the loss (output layer) or the previous iteration's product
+            let delta = MatRef::new(&delta_buf[..batch * l.fan_out], batch, l.fan_out);
 
             let (dw, db) = grads[l.w..l.end()].split_at_mut(l.fan_in * l.fan_out);
-            // dW = xᵀ·pre                                     (z = x·W + b ⇒ ∂z/∂W = x)
+            // dW = aᵀ·delta                                  (z = a·W + b ⇒ ∂z/∂W = a)
             gemm(
                 workspace,
-                x.t(),
-                pre,
+                a.t(),
+                delta,
                 MatMut::new(dw, l.fan_in, l.fan_out),
                 false,
             );
-            // db = Σ_rows pre                                 (∂z/∂b = 1 for every row)
-            column_sums(pre.data, batch, l.fan_out, db);
+            // db = Σ_batch delta                             (∂z/∂b = 1 for every row)
+            column_sums(delta.data, batch, l.fan_out, db);
 
-            // dL/dz_{i−1} = (pre·W_iᵀ) ⊙ f'_{i−1}(y_{i−1})   (z = x·W + b ⇒ ∂z/∂x = Wᵀ, and
-            // x = y_{i−1} = f_{i−1}(z_{i−1}) ⇒ ∂x/∂z_{i−1} = f'_{i−1}, applied in the product's
-            // epilogue); which W: see Ordering; never needed for the input layer.
-            let mut propagate = |params: &[T], grad_prev: &mut [T]| {
+            // delta_prev = delta·W_iᵀ ⊙ f'_{i−1}            (z = a·W + b ⇒ ∂z/∂a = Wᵀ, and
+            // a = f_{i−1}(z_{i−1}) ⇒ ∂a/∂z_{i−1} = f'_{i−1}, from a itself: the seed's
+            // a(1 − a), sigmoid::backward), f' applied in the product's epilogue. Which W: see
+            // Ordering. Never needed for the input layer.
+            let mut propagate = |params: &[T], delta_prev: &mut [T]| {
                 if i > 0 {
                     let into = Previous {
                         f: activations[i - 1],
-                        y: &outputs[i - 1][..batch * l.fan_in],
-                        grad: grad_prev,
+                        a: &outputs[i - 1][..batch * l.fan_in],
+                        delta: delta_prev,
                     };
-                    back_through_w(workspace, pre, &params[l.w..l.b()], l, into);
+                    back_through_w(workspace, delta, &params[l.w..l.b()], l, into);
                 }
             };
             let mut update = |params: &mut [T], step: &Step<T>| {
-                // W ← W − a·Δ(dW + λW) ; b ← b − a·Δ(db)   (Δ: the optimizer's rule)
+                // W ← W − lr·Δ(dW + λW) ; b ← b − lr·Δ(db)   (Δ: the optimizer's rule; the
+                // seed's SGD: W −= lr·dW, b −= lr·db)
                 let bias_step = Step {
                     decay: T::ZERO,
                     ..*step
@@ -553,17 +571,17 @@ impl<T: SimdReal> Network<T> {
                 }
             };
             match (&step, *ordering) {
-                (None, _) => propagate(params, grad_prev),
+                (None, _) => propagate(params, delta_prev_buf),
                 (Some(step), Ordering::Exact) => {
-                    propagate(params, grad_prev);
+                    propagate(params, delta_prev_buf);
                     update(params, step);
                 }
                 (Some(step), Ordering::UpdateFirst) => {
                     update(params, step);
-                    propagate(params, grad_prev);
+                    propagate(params, delta_prev_buf);
                 }
             }
-            core::mem::swap(grad, grad_prev);
+            core::mem::swap(delta_buf, delta_prev_buf);
         }
     }
 }
@@ -590,25 +608,25 @@ fn state_slots<T>(
     (s0, s1)
 }
 
-/// The layer below the one being differentiated: its activation, its cached output and where
-/// its `dL/dz` goes.
+/// The layer below the one being differentiated: its activation, its cached output `a` (the
+/// input of the layer above) and where its `delta` goes.
 struct Previous<'a, T> {
     f: Activation,
-    y: &'a [T],
-    grad: &'a mut [T],
+    a: &'a [T],
+    delta: &'a mut [T],
 }
 
-/// `dL/dz_prev = (pre·Wᵀ) ⊙ f'(y_prev)` (`batch × fan_in`) into `prev.grad`, the derivative
-/// applied to each finished block of the product (hidden activations are elementwise).
+/// `delta_prev = (delta·Wᵀ) ⊙ f'(a)` (`batch × fan_in`) into `prev.delta`, `f'` applied to each
+/// finished block of the product (hidden activations are elementwise).
 fn back_through_w<T: SimdReal>(
     ws: &mut GemmWorkspace<T>,
-    pre: MatRef<'_, T>,
+    delta: MatRef<'_, T>,
     w: &[T],
     l: Layer,
     prev: Previous<'_, T>,
 ) {
-    let batch = pre.rows();
-    let out = &mut prev.grad[..batch * l.fan_in];
+    let batch = delta.rows();
+    let out = &mut prev.delta[..batch * l.fan_in];
     debug_assert!(
         prev.f.is_elementwise(),
         "softmax is only allowed on the output layer"
@@ -616,14 +634,15 @@ fn back_through_w<T: SimdReal>(
     let f = prev.f;
     gemm_with_epilogue(
         ws,
-        pre,
+        delta,
         MatRef::new(w, l.fan_in, l.fan_out).t(),
         MatMut::new(out, batch, l.fan_in),
         false,
         &mut ScaleByDerivative {
-            y: prev.y,
+            y: prev.a,
             ldy: l.fan_in,
-            derivative: |g: &mut [T], y: &[T]| f.backward(g, y, g.len()),
+            // ⊙ f'(a), e.g. the seed's a(1 − a): Activation::backward → sigmoid::backward
+            derivative: |g: &mut [T], a: &[T]| f.backward(g, a, g.len()),
         },
     );
 }

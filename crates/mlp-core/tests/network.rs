@@ -174,7 +174,7 @@ fn reserve_grows_only_and_creation_validates() {
 }
 
 // ----- Reference vectors: xor, layers [2, 3, 1], lr 0.5, batch 4, one step --------------
-// Copied from /work/shared/vectors/reference-vectors.json, cases `xor-exact-steps1` and
+// Copied from test/fixtures/reference-vectors.json, cases `xor-exact-steps1` and
 // `xor-update-first-steps1` (the full set is tested from TypeScript against the wasm build).
 
 const XOR_W0: [f64; 6] = [

@@ -1,15 +1,18 @@
-//! Layer activations: the forward map and its local derivative, side by side.
+//! Layer activations: one file per activation, each with two free functions side by side,
+//! `forward` (`z ← f(z)` in place) and `backward` (`dL/dy ← dL/dz = dL/dy ⊙ f'` in place).
+//! [`Activation`] names them and dispatches to them.
 //!
 //! Every local derivative is written in terms of the layer's *output* `y` (the only thing the
 //! forward pass caches): `σ' = y(1 − y)`, `tanh' = 1 − y²`, `relu' = [y > 0]`, … so the
-//! backward pass never needs the pre-activation `z`.
+//! backward pass never needs the pre-activation `z`. Adding an activation: a file with
+//! `forward` / `backward`, a variant and its code here (and in the TS encoder and the
+//! reference backend's `activations.ts`).
 
 pub mod leaky_relu;
+pub mod relu;
 pub mod sigmoid;
 pub mod softmax;
 pub mod tanh;
-
-pub use sigmoid::Sigmoid;
 
 use crate::simd::SimdReal;
 
@@ -43,11 +46,11 @@ impl Activation {
     /// Forward, in place: `z ← f(z)` for a row-major block of rows of width `cols`.
     pub fn forward<T: SimdReal>(self, z: &mut [T], cols: usize) {
         match self {
-            Activation::Sigmoid => sigmoid::Sigmoid::forward(z),
+            Activation::Sigmoid => sigmoid::forward(z),
             Activation::Tanh => tanh::forward(z),
-            Activation::Relu => leaky_relu::forward(z, T::ZERO),
+            Activation::Relu => relu::forward(z),
             Activation::LeakyRelu { slope } => leaky_relu::forward(z, T::from_f64(slope)),
-            Activation::Linear => {} // y = z
+            Activation::Linear => {} // y = z: nothing to do, so no file of its own
             Activation::Softmax => softmax::forward(z, cols),
         }
     }
@@ -55,9 +58,9 @@ impl Activation {
     /// Backward, in place: `grad ← dL/dz` from `grad = dL/dy` and the cached output `y`.
     pub fn backward<T: SimdReal>(self, grad: &mut [T], y: &[T], cols: usize) {
         match self {
-            Activation::Sigmoid => sigmoid::Sigmoid::backward(grad, y),
+            Activation::Sigmoid => sigmoid::backward(grad, y), // y(1 − y)
             Activation::Tanh => tanh::backward(grad, y),
-            Activation::Relu => leaky_relu::backward(grad, y, T::ZERO),
+            Activation::Relu => relu::backward(grad, y),
             Activation::LeakyRelu { slope } => leaky_relu::backward(grad, y, T::from_f64(slope)),
             Activation::Linear => {} // dy/dz = 1
             Activation::Softmax => softmax::backward(grad, y, cols),

@@ -1,7 +1,8 @@
 //! Row-wise softmax `y_k = e^(z_k − m) / Σ_j e^(z_j − m)` (`m` = the row's max, so no
 //! overflow for large logits), and its backward `dL/dz_k = y_k·(g_k − Σ_j g_j·y_j)`.
 
-use crate::kernels::exp::{map_in_place, vexp};
+use crate::kernels::elementwise::map_in_place;
+use crate::kernels::exp::vexp;
 use crate::real::Real;
 use crate::simd::SimdReal;
 

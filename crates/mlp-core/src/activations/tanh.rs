@@ -1,13 +1,14 @@
 //! `y = tanh(z)`, with `tanh'(z) = 1 − y²`.
 
-use crate::kernels::exp::tanh_in_place;
+use crate::kernels::elementwise::map_in_place;
+use crate::kernels::exp::vtanh;
 use crate::real::Real;
 use crate::simd::SimdReal;
 
-/// In place `z ← tanh(z)`, vectorised (kernels::exp: within 2 ulp of the exact value in f32,
-/// 2.5 ulp of libm in f64).
+/// In place `z ← tanh(z)`, vectorised ([`kernels::exp`](crate::kernels::exp): within 2 ulp of
+/// the exact value in f32, 2.5 ulp of libm in f64).
 pub fn forward<T: SimdReal>(z: &mut [T]) {
-    tanh_in_place(z);
+    map_in_place(z, vtanh::<T>);
 }
 
 /// In place `dL/dz = dL/dy ⊙ (1 − y²)`. Panics if the lengths differ.

@@ -69,7 +69,7 @@ macro_rules! kernel_exports {
             pub unsafe extern "C" fn sigmoid(x: *mut T, len: u32) {
                 // SAFETY: the caller's contract.
                 if let Some(x) = unsafe { slice_mut(x, len as usize) } {
-                    kernels::sigmoid(x);
+                    crate::activations::sigmoid::forward(x);
                 }
             }
 
@@ -81,7 +81,7 @@ macro_rules! kernel_exports {
             pub unsafe extern "C" fn sigmoid_backward(g: *mut T, y: *const T, len: u32) {
                 // SAFETY: the caller's contract.
                 if let (Some(g), Some(y)) = unsafe { (slice_mut(g, len as usize), slice(y, len as usize)) } {
-                    kernels::sigmoid_backward(g, y);
+                    crate::activations::sigmoid::backward(g, y);
                 }
             }
 

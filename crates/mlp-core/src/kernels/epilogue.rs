@@ -70,7 +70,7 @@ pub struct BiasActivation<'a, T, F> {
     /// Where `z = op(A)·op(B) + bias` is kept before the activation (same shape and row stride
     /// as C), e.g. the logits a cross-entropy loss reads; `None`: not kept.
     pub keep_z: Option<&'a mut [T]>,
-    /// The activation, in place on a slice (e.g. `kernels::sigmoid`).
+    /// The activation, in place on a slice (e.g. `activations::sigmoid::forward`).
     pub activate: F,
 }
 
@@ -120,7 +120,7 @@ fn for_each_run<T>(
 }
 
 /// `derivative(row, y_row)` in place, where `y_row` is the same rows/columns of `y`
-/// (row stride `ldy`): e.g. `kernels::sigmoid_backward` gives `g = g ⊙ y(1 − y)`, the
+/// (row stride `ldy`): e.g. `activations::sigmoid::backward` gives `g = g ⊙ y(1 − y)`, the
 /// backward step through the previous layer's activation fused into `g = pre · Wᵀ`.
 #[derive(Debug)]
 pub struct ScaleByDerivative<'a, T, F> {
@@ -128,7 +128,7 @@ pub struct ScaleByDerivative<'a, T, F> {
     pub y: &'a [T],
     /// Row stride of `y`.
     pub ldy: usize,
-    /// In place `g = g ⊙ act'(·)` given the activation's output (e.g. `sigmoid_backward`).
+    /// In place `g = g ⊙ act'(·)` given the activation's output (e.g. `sigmoid::backward`).
     pub derivative: F,
 }
 
@@ -154,8 +154,9 @@ impl<T: Real, F: FnMut(&mut [T], &[T])> Epilogue<T> for ScaleByDerivative<'_, T,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activations::sigmoid;
     use crate::kernels::gemm::{gemm, gemm_with_epilogue, GemmWorkspace, KC, MC, NC};
-    use crate::kernels::{add_bias, sigmoid, sigmoid_backward, MatMut, MatRef};
+    use crate::kernels::{add_bias, MatMut, MatRef};
     use crate::test_support::Rng;
 
     /// Records every visit and the value each element had when its tile was handed over.
@@ -302,12 +303,12 @@ mod tests {
                             if keep {
                                 want_z.copy_from_slice(c);
                             }
-                            sigmoid(c);
+                            sigmoid::forward(c);
                         },
                         &mut BiasActivation {
                             bias: &bias,
                             keep_z: keep.then_some(&mut z[..]),
-                            activate: sigmoid::<T>,
+                            activate: sigmoid::forward::<T>,
                         },
                         "bias+sigmoid",
                     );
@@ -319,11 +320,11 @@ mod tests {
                     (&a, ta),
                     (&b, tb),
                     (m, n, k),
-                    |c| sigmoid_backward(c, &y),
+                    |c| sigmoid::backward(c, &y),
                     &mut ScaleByDerivative {
                         y: &y,
                         ldy: n,
-                        derivative: sigmoid_backward::<T>,
+                        derivative: sigmoid::backward::<T>,
                     },
                     "derivative",
                 );

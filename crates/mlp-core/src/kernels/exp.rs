@@ -24,9 +24,10 @@
 //!
 //! (libm itself is within ~1 ulp, so the f64 errors against the true values are of the same
 //! order.) NaN only for NaN input; overflow to ∞ and underflow through the subnormals to 0 as
-//! the correctly rounded result does. The scalar tail of a slice is computed by the same vector
-//! code on a padded copy, so an element's value does not depend on where it sits in the slice
-//! (a GEMM tile in the layer's epilogue gives the same bits as a whole-buffer pass).
+//! the correctly rounded result does.
+//!
+//! These are per-vector functions: the activations (`activations/sigmoid.rs`, `tanh.rs`,
+//! `softmax.rs`) apply them to slices with [`map_in_place`](crate::kernels::elementwise::map_in_place).
 
 use crate::simd::SimdReal;
 
@@ -117,37 +118,18 @@ pub fn vtanh<T: SimdReal>(x: T::V) -> T::V {
     T::vcopysign(t, x)
 }
 
-/// `x[i] = f(x[i])` with the vector function `f`, the last partial vector through a padded
-/// copy (so every element is computed by the same code).
-#[inline(always)]
-pub fn map_in_place<T: SimdReal>(x: &mut [T], f: impl Fn(T::V) -> T::V) {
-    let mut chunks = x.chunks_exact_mut(T::LANES);
-    for v in &mut chunks {
-        T::vstore_to(v, f(T::vload_from(v)));
-    }
-    let tail = chunks.into_remainder();
-    if !tail.is_empty() {
-        let mut pad = [T::ZERO; 4]; // LANES ≤ 4
-        let pad = &mut pad[..T::LANES];
-        pad[..tail.len()].copy_from_slice(tail);
-        T::vstore_to(pad, f(T::vload_from(pad)));
-        tail.copy_from_slice(&pad[..tail.len()]);
-    }
-}
-
-/// In place `x = e^x`.
-pub fn exp_in_place<T: SimdReal>(x: &mut [T]) {
-    map_in_place(x, vexp::<T>);
-}
-
-/// In place `x = tanh(x)`.
-pub fn tanh_in_place<T: SimdReal>(x: &mut [T]) {
-    map_in_place(x, vtanh::<T>);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::elementwise::map_in_place;
+
+    fn exp_in_place<T: SimdReal>(x: &mut [T]) {
+        map_in_place(x, vexp::<T>);
+    }
+
+    fn tanh_in_place<T: SimdReal>(x: &mut [T]) {
+        map_in_place(x, vtanh::<T>);
+    }
 
     /// Error of `got` against the exact value `want` (an f64, or for f64 the libm value) in
     /// units in the last place of `T` at `want` (subnormal spacing below the normal range).

@@ -4,13 +4,13 @@
 //! 4×4 for `f64` (`f64x2`): 8 accumulators + 2 B vectors + 1 broadcast = 11 of the 15 xmm
 //! registers V8 gives wasm, so the tile never spills.
 //!
-//! Two V8 code-generation facts (see `/work/shared/PERFORMANCE-NOTES.md`) shape the loop:
+//! Two facts of V8's code generation (TurboFan, x64, as observed in Node 20) shape the loop:
 //! - TurboFan hoists every load of a loop body above its arithmetic, regardless of register
 //!   pressure. The k loop is unrolled by `KU = 4` with a never-taken, loop-variant early exit
 //!   (`p + r == never`, `never` an opaque `usize::MAX`) after every `EXIT_ROWS = 4` rows, i.e.
 //!   after each k step, which forces each step's rows to be computed before the next step's
 //!   loads: the tile stays in registers.
-//!   Measured in Node 20 (f32, GFLOP/s, best of medians; `bench/gemm`): unroll 4 / exit per
+//!   Measured in Node 20 (f32, GFLOP/s, best of medians; `bench/gemm.mjs`): unroll 4 / exit per
 //!   step ≈ 39–41 on n = 512 and the three MLP shapes; unroll 2 ≈ 37–39; unroll 1 ≈ 35;
 //!   unroll 8 ≈ 36; exits every 2 rows ≈ 35. Other tiles (all fit the 15 registers on paper):
 //!   2×16 ≈ 38–40 on square shapes but 31 on `Aᵀ·B` (2-row A panels make packing costlier),

@@ -5,6 +5,7 @@
 
 pub mod axpy;
 pub mod bias;
+pub mod elementwise;
 pub mod epilogue;
 pub mod exp;
 pub mod finite;
@@ -12,7 +13,6 @@ pub mod gemm;
 pub mod matrix;
 pub mod microkernel;
 pub mod pack;
-pub mod sigmoid;
 pub mod small_gemm;
 
 pub use axpy::axpy;
@@ -21,4 +21,3 @@ pub use epilogue::{BiasActivation, CTile, Epilogue, NoEpilogue, ScaleByDerivativ
 pub use finite::all_finite;
 pub use gemm::{gemm, gemm_with_epilogue, GemmWorkspace};
 pub use matrix::{MatMut, MatRef};
-pub use sigmoid::{sigmoid, sigmoid_backward};

@@ -1,4 +1,5 @@
-//! Optimizers: in-place updates of the flat parameter vector from the flat gradient.
+//! Optimizers: in-place updates of the flat parameter vector from the flat gradient. One file
+//! per rule, each an `update` free function; [`Optimizer::update`] dispatches on the [`Rule`].
 //!
 //! State lives in one flat vector of `slots() × P` values (`P` = parameter count), slot-major
 //! and parallel to the parameters: slot `s` of parameter `i` is `state[s·P + i]`. Momentum has
@@ -11,8 +12,6 @@
 pub mod adam;
 pub mod momentum;
 pub mod sgd;
-
-pub use sgd::Sgd;
 
 use crate::real::Real;
 use crate::simd::SimdReal;
@@ -109,7 +108,7 @@ impl Optimizer {
         s1: &mut [T],
     ) {
         match self.rule {
-            Rule::Sgd => Sgd { lr: step.lr }.step_decayed(w, g, step.decay),
+            Rule::Sgd => sgd::update(step, w, g),
             Rule::Momentum { momentum, nesterov } => {
                 momentum::update(step, T::from_f64(momentum), nesterov, w, g, s0)
             }
