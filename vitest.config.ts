@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-/** Test files that also run against the optional relaxed-SIMD build. */
-const RELAXED_FILES = [
-  'test/wasm-vs-reference.test.ts',
-  'test/zero-allocation.test.ts',
-  'test/relaxed-build.test.ts',
-];
+/**
+ * Tests by layer (see test/README.md): api/ (the built package, as users get it), core/ (the
+ * wasm core and both backends from the sources), faults/, io/, cli/, worker/, browser/
+ * (Chromium, vitest.browser.config.ts). The core tests run twice: on the plain build and on
+ * the optional relaxed-SIMD build.
+ */
+const RELAXED_FILES = ['test/core/**/*.test.ts'];
 
 // API tests import 'wasm-mlp' and get the built bundle (dist/index.js), i.e. exactly what users
 // get, with dist/wasm_mlp.wasm next to it. Run `npm run build` first. Kernel-level tests import

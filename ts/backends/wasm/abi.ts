@@ -125,7 +125,7 @@ export function netExports(ex: WebAssembly.Exports, dtype: Dtype): NetExports {
 }
 
 // The codes of the config block: they must match crates/mlp-core/src/ffi/mod.rs decode_config
-// (test/abi-codes.test.ts decodes every option value with it).
+// (test/core/abi-codes.test.ts decodes every option value with it).
 /** Slot 0. */
 export const ORDERING_CODES: Readonly<Record<Ordering, number>> = { exact: 0, 'update-first': 1 };
 /** Slot 1. */

@@ -12,7 +12,7 @@ import {
   OPTIMIZER_CODES,
   ORDERING_CODES,
   encodeConfig,
-} from '../ts/backends/wasm/abi.js';
+} from '../../ts/backends/wasm/abi.js';
 import {
   ACTIVATIONS,
   LOSSES,
@@ -21,9 +21,9 @@ import {
   type Activation,
   type ModelSpec,
   type Optimizer,
-} from '../ts/model.js';
-import type { Ordering } from '../ts/types.js';
-import { loadTestCore, testHooks, type DecodedConfig, type TestHooks } from './test-wasm.js';
+} from '../../ts/model.js';
+import type { Ordering } from '../../ts/types.js';
+import { loadTestCore, testHooks, type DecodedConfig, type TestHooks } from '../test-wasm.js';
 
 let hooks: TestHooks;
 beforeAll(async () => {

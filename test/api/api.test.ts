@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DEFAULTS, Network, WasmMlpError, type BackendName, type Dtype } from 'wasm-mlp';
-import { XOR_X, XOR_Y, flatParams } from './helpers.js';
+import { XOR_X, XOR_Y, flatParams } from '../helpers.js';
 
 const backends: BackendName[] = ['reference', 'wasm'];
 
@@ -255,7 +255,7 @@ describe('backends agree', () => {
 });
 
 describe('wasm sources', () => {
-  const wasmUrl = new URL('../dist/wasm_mlp.wasm', import.meta.url);
+  const wasmUrl = new URL('../../dist/wasm_mlp.wasm', import.meta.url);
 
   it('every accepted source kind loads a working core with identical results', async () => {
     const { readFile } = await import('node:fs/promises');

@@ -16,7 +16,7 @@ import {
   WasmMlpError,
 } from 'wasm-mlp';
 import { trainInWorker, WorkerError, type TrainingRequest } from 'wasm-mlp/worker';
-import { XOR_X, XOR_Y } from './helpers.js';
+import { XOR_X, XOR_Y } from '../helpers.js';
 
 // A hang is what these tests catch: fail fast instead of waiting for the 60 s default.
 const TIMEOUT = 15_000;
@@ -36,13 +36,13 @@ afterEach(async () => {
 });
 
 function trainWorker(): Worker {
-  const worker = new Worker(new URL('./workers/train-worker.mjs', import.meta.url));
+  const worker = new Worker(new URL('./fixtures/train-worker.mjs', import.meta.url));
   started.push(worker);
   return worker;
 }
 
 function faultyWorker(workerData: object): Worker {
-  const worker = new Worker(new URL('./workers/faulty-worker.mjs', import.meta.url), {
+  const worker = new Worker(new URL('./fixtures/faulty-worker.mjs', import.meta.url), {
     workerData,
   });
   started.push(worker);
@@ -128,7 +128,7 @@ describe('trainInWorker settles done when the worker dies', { timeout: TIMEOUT }
   });
 
   it('a worker script that does not exist', async () => {
-    const worker = new Worker(new URL('./workers/no-such-worker.mjs', import.meta.url));
+    const worker = new Worker(new URL('./fixtures/no-such-worker.mjs', import.meta.url));
     started.push(worker);
     const error = await rejection(trainInWorker(worker, endless()).done);
     expect(error).toBeInstanceOf(WorkerError);

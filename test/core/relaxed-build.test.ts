@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { relaxedSimdSupported } from '../ts/backends/wasm/features.js';
-import { defaultWasmSources } from '../ts/backends/wasm/default-source.js';
+import { relaxedSimdSupported } from '../../ts/backends/wasm/features.js';
+import { defaultWasmSources } from '../../ts/backends/wasm/default-source.js';
 
-const RELAXED_PATH = fileURLToPath(new URL('../dist/wasm_mlp_relaxed.wasm', import.meta.url));
-const PLAIN_PATH = fileURLToPath(new URL('../dist/wasm_mlp.wasm', import.meta.url));
+const RELAXED_PATH = fileURLToPath(new URL('../../dist/wasm_mlp_relaxed.wasm', import.meta.url));
+const PLAIN_PATH = fileURLToPath(new URL('../../dist/wasm_mlp.wasm', import.meta.url));
 const flagged = process.execArgv.includes('--experimental-wasm-relaxed-simd');
 
 describe('relaxed-SIMD build selection', () => {
@@ -38,7 +38,10 @@ describe('relaxed-SIMD build selection', () => {
     const app = mkdtempSync(join(tmpdir(), 'wasm-mlp-fallback-'));
     try {
       for (const file of ['index.js', 'index.js.map']) {
-        copyFileSync(fileURLToPath(new URL(`../dist/${file}`, import.meta.url)), join(app, file));
+        copyFileSync(
+          fileURLToPath(new URL(`../../dist/${file}`, import.meta.url)),
+          join(app, file),
+        );
       }
       copyFileSync(PLAIN_PATH, join(app, 'wasm_mlp.wasm'));
       const { Network } = (await import(

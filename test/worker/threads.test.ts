@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Network, NonFiniteError, OptionError, ShapeError } from 'wasm-mlp';
 import { trainInWorker, type TrainingProgress } from 'wasm-mlp/worker';
-import { XOR_X, XOR_Y, flatParams } from './helpers.js';
+import { XOR_X, XOR_Y, flatParams } from '../helpers.js';
 
 const xorX = () => new Float32Array(XOR_X.flat());
 const xorY = () => new Float32Array(XOR_Y.flat());
@@ -12,7 +12,7 @@ const network = { layers: [2, 3, 1], learningRate: 0.5, seed: 1 };
 
 let worker: Worker;
 beforeAll(() => {
-  worker = new Worker(new URL('./workers/train-worker.mjs', import.meta.url));
+  worker = new Worker(new URL('./fixtures/train-worker.mjs', import.meta.url));
 });
 afterAll(() => worker.terminate());
 

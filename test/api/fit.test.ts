@@ -9,7 +9,7 @@ import {
   type BackendName,
   type NetworkOptions,
 } from 'wasm-mlp';
-import { WASM_PATH, XOR_X, XOR_Y, randArray, rng } from './helpers.js';
+import { WASM_PATH, XOR_X, XOR_Y, randArray, rng } from '../helpers.js';
 
 const BACKENDS: BackendName[] = ['wasm', 'reference'];
 

@@ -11,7 +11,7 @@ import {
   type BackendName,
   type CrossCheckResult,
 } from 'wasm-mlp';
-import { flatParams, randArray, rng } from './helpers.js';
+import { flatParams, randArray, rng } from '../helpers.js';
 
 const QUANTITIES = ['forward', 'loss', 'gradients', 'step'] as const;
 

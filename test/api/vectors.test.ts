@@ -3,7 +3,7 @@
 // training steps (by trainStep and by forward+backward), and the loss after training.
 import { describe, expect, it } from 'vitest';
 import { Network, type BackendName, type Dtype } from 'wasm-mlp';
-import { flat, flatParams, loadVectors, toleranceRatio, type VectorCase } from './helpers.js';
+import { flat, flatParams, loadVectors, toleranceRatio, type VectorCase } from '../helpers.js';
 
 const cases = loadVectors();
 

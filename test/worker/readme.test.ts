@@ -1,11 +1,11 @@
-// The README's Node worker_threads example is the code in test/workers/readme-node-example.mjs
+// The README's Node worker_threads example is the code in test/worker/fixtures/readme-node-example.mjs
 // and, run as its own process, it trains and then exits: a worker that is never terminated
 // keeps Node running forever, which the example must not teach.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-const EXAMPLE = new URL('./workers/readme-node-example.mjs', import.meta.url);
+const EXAMPLE = new URL('./fixtures/readme-node-example.mjs', import.meta.url);
 const EXIT_WITHIN_MS = 20_000;
 
 describe("the README's Node worker example", () => {
@@ -13,7 +13,7 @@ describe("the README's Node worker example", () => {
     const source = readFileSync(EXAMPLE, 'utf8');
     // From the first line that starts with `import` (the header comment is not shown).
     const code = source.slice(source.search(/^import /m));
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(code);
   });
 

@@ -3,13 +3,13 @@
 // the reference, i.e. every view on memory was re-created after growth.
 import { describe, expect, it } from 'vitest';
 import { Network as BundleNetwork } from 'wasm-mlp';
-import { ReferenceBackend } from '../ts/backends/reference/network.js';
-import { loadWasm } from '../ts/backends/wasm/load.js';
-import { WasmBackend } from '../ts/backends/wasm/network.js';
-import { initialParameters } from '../ts/init.js';
-import { defaultSpec } from '../ts/model.js';
-import { Network } from '../ts/index.js';
-import { WASM_PATH, randArray, rng, toleranceRatio } from './helpers.js';
+import { ReferenceBackend } from '../../ts/backends/reference/network.js';
+import { loadWasm } from '../../ts/backends/wasm/load.js';
+import { WasmBackend } from '../../ts/backends/wasm/network.js';
+import { initialParameters } from '../../ts/init.js';
+import { defaultSpec } from '../../ts/model.js';
+import { Network } from '../../ts/index.js';
+import { WASM_PATH, randArray, rng, toleranceRatio } from '../helpers.js';
 
 describe('memory growth (sources, explicit wasm path)', () => {
   it('networks sharing one instance keep matching the reference across growth', async () => {
@@ -114,7 +114,7 @@ describe('memory growth (public bundle)', () => {
 describe('memory ownership', () => {
   it('dispose (and crossCheck copies) free everything a network allocated', async () => {
     const core = await loadWasm(WASM_PATH);
-    const { crossCheck } = await import('../ts/index.js');
+    const { crossCheck } = await import('../../ts/index.js');
     const baseline = core.liveBytes();
     expect(baseline).not.toBeNull();
     const nets = [];

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Network, type BackendName } from 'wasm-mlp';
-import { randArray, rng } from './helpers.js';
+import { randArray, rng } from '../helpers.js';
 
 const H = 1e-5;
 const TOL = 1e-7;

@@ -1,7 +1,7 @@
 // Bad input of the training API: each case's error class and message, and the network unchanged.
 import { describe, expect, it } from 'vitest';
 import { Network, OptionError, ShapeError, TargetError, type NetworkOptions } from 'wasm-mlp';
-import { WASM_PATH, XOR_X, XOR_Y } from './helpers.js';
+import { WASM_PATH, XOR_X, XOR_Y } from '../helpers.js';
 
 const create = (o: Record<string, unknown>) =>
   Network.create({ wasm: WASM_PATH, ...o } as unknown as NetworkOptions<'f32'>);

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Network as FileNetwork } from 'wasm-mlp';
 import { Network, WasmMlpError } from 'wasm-mlp/inline';
-import { XOR_X, XOR_Y, flatParams } from './helpers.js';
+import { XOR_X, XOR_Y, flatParams } from '../helpers.js';
 
-const inlineBundle = readFileSync(new URL('../dist/index.inline.js', import.meta.url), 'utf8');
+const inlineBundle = readFileSync(new URL('../../dist/index.inline.js', import.meta.url), 'utf8');
 
 describe('dist/index.inline.js', () => {
   it('trains with the embedded core exactly like dist/index.js with wasm_mlp.wasm', async () => {
@@ -21,7 +21,7 @@ describe('dist/index.inline.js', () => {
 
   it('contains the core and no URL of a .wasm file', () => {
     expect(inlineBundle).not.toMatch(/import\.meta\.url|new URL\(['"][^'"]*\.wasm/);
-    const core = readFileSync(new URL('../dist/wasm_mlp.wasm', import.meta.url));
+    const core = readFileSync(new URL('../../dist/wasm_mlp.wasm', import.meta.url));
     expect(inlineBundle).toContain(core.toString('base64').slice(0, 4096));
   });
 

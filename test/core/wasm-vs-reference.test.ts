@@ -9,17 +9,17 @@
 // (γ_k bound plus the final rounding of both sides), so that is the per-element tolerance of gemm
 // and column sums; element-wise kernels get a few u relative to the size of their terms.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Real } from '../ts/backends/backend.js';
-import * as ref from '../ts/backends/reference/kernels.js';
-import { ReferenceBackend } from '../ts/backends/reference/network.js';
-import type { WasmCore } from '../ts/backends/wasm/core.js';
-import { loadWasm } from '../ts/backends/wasm/load.js';
-import { WasmBackend } from '../ts/backends/wasm/network.js';
-import { initialParameters } from '../ts/init.js';
-import { defaultSpec } from '../ts/model.js';
-import type { Dtype, Ordering } from '../ts/types.js';
-import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from './helpers.js';
-import { kernels, loadTestCore } from './test-wasm.js';
+import type { Real } from '../../ts/backends/backend.js';
+import * as ref from '../../ts/backends/reference/kernels.js';
+import { ReferenceBackend } from '../../ts/backends/reference/network.js';
+import type { WasmCore } from '../../ts/backends/wasm/core.js';
+import { loadWasm } from '../../ts/backends/wasm/load.js';
+import { WasmBackend } from '../../ts/backends/wasm/network.js';
+import { initialParameters } from '../../ts/init.js';
+import { defaultSpec } from '../../ts/model.js';
+import type { Dtype, Ordering } from '../../ts/types.js';
+import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from '../helpers.js';
+import { kernels, loadTestCore } from '../test-wasm.js';
 
 const WIDTHS = [1, 3, 5, 17, 33];
 const U: Record<Dtype, number> = { f32: 2 ** -24, f64: 2 ** -53 };

@@ -11,7 +11,7 @@ import {
   type BackendName,
   type NetworkOptions,
 } from 'wasm-mlp';
-import { XOR_X, XOR_Y, flatParams } from './helpers.js';
+import { XOR_X, XOR_Y, flatParams } from '../helpers.js';
 
 type ErrorClass = typeof ShapeError;
 type Net = Network<'f32'>;

@@ -2,8 +2,8 @@
 // Each test prints its measured accuracy, epochs and time.
 import { describe, expect, it } from 'vitest';
 import { Network } from 'wasm-mlp';
-import { iris, mnist, shiftAugment } from './datasets.js';
-import { WASM_PATH, XOR_X, XOR_Y } from './helpers.js';
+import { iris, mnist, shiftAugment } from '../datasets.js';
+import { WASM_PATH, XOR_X, XOR_Y } from '../helpers.js';
 
 describe('real data', () => {
   it.each(['wasm', 'reference'] as const)(

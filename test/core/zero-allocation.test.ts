@@ -3,10 +3,10 @@
 // `memory.buffer.byteLength`, the allocator's call counter (`mlp_alloc_count`) and its live
 // bytes (`mlp_live_bytes`) exactly where they were. Runs on both builds (vitest projects).
 import { describe, expect, it } from 'vitest';
-import { loadWasm } from '../ts/backends/wasm/load.js';
-import { Network } from '../ts/index.js';
-import type { Dtype } from '../ts/types.js';
-import { WASM_PATH, randArray, rng } from './helpers.js';
+import { loadWasm } from '../../ts/backends/wasm/load.js';
+import { Network } from '../../ts/index.js';
+import type { Dtype } from '../../ts/types.js';
+import { WASM_PATH, randArray, rng } from '../helpers.js';
 
 const STEPS = 1000;
 const CASES: { layers: number[]; batch: number }[] = [

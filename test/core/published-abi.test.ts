@@ -2,7 +2,7 @@
 // diagnostics: nothing of the test build (the kernels alone, test hooks) ships in dist/.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { requiredExports } from '../ts/backends/wasm/abi.js';
+import { requiredExports } from '../../ts/backends/wasm/abi.js';
 
 /** Exports of every wasm32 build that are not calls: the linker's symbols. */
 const LINKER_SYMBOLS = ['__data_end', '__heap_base'];
@@ -43,14 +43,14 @@ function exportNames(bytes: Uint8Array): string[] {
 
 describe.each(['wasm_mlp.wasm', 'wasm_mlp_relaxed.wasm'])('dist/%s', (file) => {
   it('exports the ABI and its diagnostics, nothing else', () => {
-    const bytes = readFileSync(new URL(`../dist/${file}`, import.meta.url));
+    const bytes = readFileSync(new URL(`../../dist/${file}`, import.meta.url));
     const expected = [...requiredExports(), ...DIAGNOSTICS, ...LINKER_SYMBOLS];
     expect(exportNames(bytes).sort()).toEqual(expected.sort());
   });
 });
 
 it('the export reader agrees with the engine (plain build)', () => {
-  const bytes = readFileSync(new URL('../dist/wasm_mlp.wasm', import.meta.url));
+  const bytes = readFileSync(new URL('../../dist/wasm_mlp.wasm', import.meta.url));
   const engine = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
   expect(exportNames(bytes)).toEqual(engine);
 });

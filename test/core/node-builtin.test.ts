@@ -1,7 +1,7 @@
 // nodeBuiltin: both paths (process.getBuiltinModule, and the dynamic import older Node 20 uses).
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeBuiltin } from '../ts/node-builtin.js';
+import { nodeBuiltin } from '../../ts/node-builtin.js';
 
 const original = process.getBuiltinModule;
 afterEach(() => {

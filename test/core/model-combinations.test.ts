@@ -3,21 +3,21 @@
 // optimizer, both orderings, both dtypes) on random shapes whose widths are not multiples of
 // the SIMD width.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../ts/backends/backend.js';
-import { ReferenceBackend } from '../ts/backends/reference/network.js';
-import type { WasmCore } from '../ts/backends/wasm/core.js';
-import { loadWasm } from '../ts/backends/wasm/load.js';
-import { WasmBackend } from '../ts/backends/wasm/network.js';
-import { initialParameters } from '../ts/init.js';
+import type { Backend } from '../../ts/backends/backend.js';
+import { ReferenceBackend } from '../../ts/backends/reference/network.js';
+import type { WasmCore } from '../../ts/backends/wasm/core.js';
+import { loadWasm } from '../../ts/backends/wasm/load.js';
+import { WasmBackend } from '../../ts/backends/wasm/network.js';
+import { initialParameters } from '../../ts/init.js';
 import {
   resolveOptimizer,
   type Activation,
   type LossName,
   type ModelSpec,
   type Optimizer,
-} from '../ts/model.js';
-import type { Dtype, Ordering } from '../ts/types.js';
-import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from './helpers.js';
+} from '../../ts/model.js';
+import type { Dtype, Ordering } from '../../ts/types.js';
+import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from '../helpers.js';
 
 const HIDDEN: Activation[] = [
   { type: 'sigmoid' },
