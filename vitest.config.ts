@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 /** Test files that also run against the optional relaxed-SIMD build. */
 const RELAXED_FILES = [
   'test/wasm-vs-reference.test.ts',
+  'test/property-wasm-vs-reference.test.ts',
   'test/zero-allocation.test.ts',
   'test/relaxed-build.test.ts',
 ];
