@@ -12,6 +12,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Real } from '../ts/backends/backend.js';
+import { activate } from '../ts/backends/reference/activations.js';
+import { addBias, gemm } from '../ts/backends/reference/kernels.js';
 import type { WasmCore } from '../ts/backends/wasm/ffi.js';
 import { loadWasm } from '../ts/backends/wasm/load.js';
 import { OptionError } from '../ts/errors.js';
@@ -262,7 +264,7 @@ const worst: Record<string, number> = {};
 /** With DEBUG: the configuration behind each worst asserted ratio. */
 const worstCase: Record<string, string> = {};
 let current: Config | undefined;
-const counts = { legal: 0, illegal: 0, diverged: 0, batches: 0, values: 0 };
+const counts = { legal: 0, illegal: 0, diverged: 0, kinks: 0, batches: 0, values: 0 };
 
 function record(key: string, ratio: number, asserted: boolean): void {
   if (!(ratio <= (worst[key] ?? 0))) {
@@ -455,6 +457,45 @@ function warmState(
   return { state, step: 1 + Math.floor(next(0, 1000)) };
 }
 
+/**
+ * True if a relu/leakyRelu pre-activation of the forward pass of `x` lies within f32 rounding
+ * of its kink: |z| ≤ KINK·Σ(|h|·|W| + |b|). The derivative jumps there (1 vs the slope), and
+ * the two f32 backends may round z to different sides: seen in [8, 8, 3] (relu, leakyRelu
+ * 0.01), an output z of 2.9e-8 in exact arithmetic from terms of size ~1 was +4.5e-8 in the
+ * core and −6.2e-10 in the reference (f32 inputs, rounded once), so one W gradient was 0.679
+ * (the core, = the f64 value) vs 3.866. Both are correct f32 results; such a state is not
+ * compared. Computed in f64 with the reference's kernels.
+ */
+function nearKink(net: Network<Dtype>, x: Float64Array): boolean {
+  const acts = net.activations;
+  if (!acts.some((a) => a.type === 'relu' || a.type === 'leakyRelu')) return false;
+  const { weights, biases } = net.getParameters();
+  const batch = x.length / net.layers[0]!;
+  let h: Float64Array = x;
+  for (let i = 0; i < acts.length; i++) {
+    const [nIn, nOut] = [net.layers[i]!, net.layers[i + 1]!];
+    const W = Float64Array.from(weights[i]!);
+    const b = Float64Array.from(biases[i]!);
+    const z = new Float64Array(batch * nOut);
+    gemm(false, false, batch, nOut, nIn, h, W, z, false);
+    addBias(z, b, batch, nOut);
+    if (acts[i]!.type === 'relu' || acts[i]!.type === 'leakyRelu') {
+      const m = new Float64Array(batch * nOut);
+      gemm(false, false, batch, nOut, nIn, h.map(Math.abs), W.map(Math.abs), m, false);
+      addBias(m, b.map(Math.abs), batch, nOut);
+      // m = 0: every term is 0 (a row of dead relus into a zero bias), exactly 0 on both sides
+      for (let k = 0; k < z.length; k++)
+        if (Math.abs(z[k]!) <= KINK * m[k]! && m[k]! > 0) return true;
+    }
+    activate(acts[i]!, z, batch, nOut);
+    h = z;
+  }
+  return false;
+}
+
+/** (k + 2)·u for k ≤ 70 is 4.3e-6 in f32, plus the inputs' own rounding: 1e-5. */
+const KINK = 1e-5;
+
 // ---- the check -----------------------------------------------------------------------------
 
 /**
@@ -527,6 +568,13 @@ function compareTraining(c: Config, w: Network<Dtype>, r: Network<Dtype>): void 
     }
     const x = Float64Array.from(randArray(next, batch * nIn, -2, 2));
     const y = validTargets(next, loss, batch, nOut);
+    /** f32 only: false (stop comparing) at a state near a relu kink (see nearKink). */
+    const smooth = (): boolean => {
+      if (dtype === 'f64' || !nearKink(r, x)) return true;
+      counts.kinks++;
+      return false;
+    };
+    if (!smooth()) return;
     cmp(dtype, 'forward', [w.forward(x)], [r.forward(x)]);
     const gw = w.gradients(x, y);
     const gr = r.gradients(x, y);
@@ -541,12 +589,13 @@ function compareTraining(c: Config, w: Network<Dtype>, r: Network<Dtype>): void 
     };
     if (!stable(gw.loss, gr.loss)) return;
     for (let s = 0; s < c.steps; s++) {
+      if (s > 0 && !smooth()) return;
       const before = flatLayout(r.getParameters());
       if (!stable(w.trainStep(x, y), r.trainStep(x, y))) return;
       if (!compareUpdate(w, r, before)) return;
     }
     // the split path: forward, then backward from its cache
-    if (!stable(w.loss(x, y), r.loss(x, y))) return;
+    if (!smooth() || !stable(w.loss(x, y), r.loss(x, y))) return;
     cmp(dtype, 'forward', [w.forward(x)], [r.forward(x)]);
     const before = flatLayout(r.getParameters());
     w.backward(y);
@@ -667,7 +716,8 @@ describe('wasm vs reference, property', () => {
       const illegal = counts.illegal - before.illegal;
       console.log(
         `[property-wasm-vs-reference] seed ${SEED}: ${RUNS} configurations (${legal} legal, ` +
-          `${illegal} illegal, ${counts.diverged - before.diverged} stopped as diverged), ` +
+          `${illegal} illegal; ${counts.diverged - before.diverged} stopped as diverged, ` +
+          `${counts.kinks - before.kinks} (f32) at a relu kink), ` +
           `${counts.batches - before.batches} batches, ${counts.values - before.values} values ` +
           `compared in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
