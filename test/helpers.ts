@@ -1,6 +1,7 @@
 // Shared test helpers (not a test file).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { LossName } from '../ts/model.js';
 
 /**
  * The built core, as `npm run build` leaves it next to dist/index.js: the plain SIMD128 build,
@@ -104,6 +105,27 @@ export function randArray(
   hi = 1,
 ): number[] {
   return Array.from({ length: n }, () => next(lo, hi));
+}
+
+/**
+ * `rows × cols` targets valid for the loss: uniform in [0, 1) (a cross-entropy needs [0, 1]),
+ * and for the categorical cross-entropy each row normalised to sum to 1.
+ */
+export function validTargets(
+  next: () => number,
+  loss: LossName,
+  rows: number,
+  cols: number,
+): Float64Array {
+  const y = Float64Array.from({ length: rows * cols }, () => next());
+  if (loss === 'categorical-cross-entropy') {
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let k = 0; k < cols; k++) s += y[r * cols + k]!;
+      for (let k = 0; k < cols; k++) y[r * cols + k]! /= s;
+    }
+  }
+  return y;
 }
 
 export const XOR_X = [

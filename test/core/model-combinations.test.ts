@@ -17,7 +17,7 @@ import {
   type Optimizer,
 } from '../../ts/model.js';
 import type { Dtype, Ordering } from '../../ts/types.js';
-import { WASM_PATH, randArray, randInt, rng, toleranceRatio } from '../helpers.js';
+import { WASM_PATH, randArray, randInt, rng, toleranceRatio, validTargets } from '../helpers.js';
 
 const HIDDEN: Activation[] = [
   { type: 'sigmoid' },
@@ -46,19 +46,6 @@ const OPTIMIZERS: Optimizer[] = [
 ];
 
 const name = (a: Activation): string => (a.type === 'leakyRelu' ? `leakyRelu(${a.slope})` : a.type);
-
-/** Targets valid for the loss: in [0, 1); rows summing to 1 for the categorical one. */
-function targets(next: () => number, loss: LossName, rows: number, cols: number): Float64Array {
-  const y = Float64Array.from({ length: rows * cols }, () => next());
-  if (loss === 'categorical-cross-entropy') {
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let k = 0; k < cols; k++) s += y[r * cols + k]!;
-      for (let k = 0; k < cols; k++) y[r * cols + k]! /= s;
-    }
-  }
-  return y;
-}
 
 let core: WasmCore;
 beforeAll(async () => {
@@ -98,7 +85,7 @@ describe.each(['reference', 'wasm'] as const)('f64 gradient vs finite difference
         try {
           const batch = 4;
           const x = Float64Array.from(randArray(next, batch * 3, -2, 2));
-          const y = targets(next, loss, batch, 3);
+          const y = validTargets(next, loss, batch, 3);
           const { grads, loss: l0 } = net.gradients(x, y, batch);
           expect(l0).toBe(net.loss(x, y, batch));
           const h = 1e-5;
@@ -172,7 +159,7 @@ describe.each(['f64', 'f32'] as Dtype[])('wasm vs reference, every combination, 
             // half-sse sums over the batch: scale its step so linear layers do not diverge
             const lr = loss === 'half-sse' ? 0.05 / batch : 0.05;
             const x = Float64Array.from(randArray(next, batch * layers[0]!, -2, 2));
-            const y = targets(next, loss, batch, layers[depth]!);
+            const y = validTargets(next, loss, batch, layers[depth]!);
             const what = `${name(hidden)}/${name(out)}/${loss}/${ordering} layers [${layers}] batch ${batch}`;
             const cmp = (a: ArrayLike<number>, b: ArrayLike<number>, key: string) => {
               const ratio = toleranceRatio(a, b, 1);
