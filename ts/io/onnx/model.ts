@@ -224,10 +224,40 @@ const ACTIVATION_OF: Record<string, MlpGraph['activations'][number]['type']> = {
 };
 
 /**
+ * Throws unless every initializer is an input of at most one node, and at most once. A layer of
+ * an MLP has its own weights and bias (the exporter never shares one), while one initializer
+ * read by many nodes would let a small file stand for a huge network: a 1 MB 500 × 500 weight
+ * named by 400 `Gemm` nodes would load as 100M parameters (2.4 GB). With each initializer
+ * read once, the values decoded are at most those the file carries. Names only: nothing is
+ * decoded or allocated per value here.
+ */
+function checkInitializerUses(nodes: readonly Node[], inits: ReadonlyMap<string, unknown>): void {
+  const reader = new Map<string, number>();
+  nodes.forEach((node, k) => {
+    for (const name of node.input) {
+      if (!inits.has(name)) continue;
+      const first = reader.get(name);
+      if (first !== undefined) {
+        throw new OnnxProblem(
+          `initializer '${brief(name)}' is read by node ${first} and again by node ${k}; each layer of an MLP has its own weights and bias (shared initializers are not read)`,
+        );
+      }
+      reader.set(name, k);
+    }
+  });
+}
+
+/** A name from the file for a message, cut to 64 characters. */
+function brief(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 61)}...` : name;
+}
+
+/**
  * Decodes an MLP-shaped ONNX model. Allocations are bounded by the file: protobufjs checks every
- * length against the bytes, and each initializer's dims must match the values it carries
- * before they are decoded. Nesting too deep for the decoder (e.g. graphs in attributes) is a
- * problem like any other malformed input.
+ * length against the bytes, each initializer's dims must match the values it carries before
+ * they are decoded, and no initializer may be read by two nodes (checked on the names before
+ * any is decoded), so the parameters total at most the values the file carries. Nesting too
+ * deep for the decoder (e.g. graphs in attributes) is a problem like any other malformed input.
  * @throws OnnxProblem naming the node or initializer that does not fit
  */
 export function decodeOnnx(bytes: Uint8Array): MlpGraph {
@@ -260,6 +290,7 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
     );
   }
   const nodes = graph.node;
+  checkInitializerUses(nodes, inits);
   const out: MlpGraph = {
     layers: [],
     activations: [],
