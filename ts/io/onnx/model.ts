@@ -15,6 +15,7 @@
  * @module
  */
 import protobuf from 'protobufjs/light.js';
+import { countDecodedValues } from './count.js';
 import { ONNX_SCHEMA } from './schema.js';
 
 /** An MLP as plain data (weights `n_i × n_{i+1}` row-major). */
@@ -48,8 +49,19 @@ function irVersion(opset: number): number {
   return 10;
 }
 
-const root = protobuf.Root.fromJSON(ONNX_SCHEMA);
+// Resolved up front: countDecodedValues reads each field's resolved type.
+const root = protobuf.Root.fromJSON(ONNX_SCHEMA).resolveAll();
 const ModelProto = root.lookupType('onnx.ModelProto');
+
+/**
+ * The most values (graph nodes, tensors, names, dims, attributes, …; not the float/double
+ * data) a model may decode to: 2^19 = 524,288, where a message counts 1 more per repeated field
+ * of its type (decoding gives each an array). An exported network takes at most 56 per layer
+ * plus a few dozen, so exports of up to 9,300 layers read back (larger ones are still written,
+ * for runtimes such as onnxruntime). Without the limit, 10 MB of empty entries would take
+ * seconds and gigabytes to reject.
+ */
+export const MAX_ONNX_VALUES = 2 ** 19;
 const FLOAT = 1;
 const DOUBLE = 11;
 const ATTR_FLOAT = 1;
@@ -270,6 +282,11 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
     };
     metadata_props?: { key: string; value: string }[];
   };
+  if (countDecodedValues(ModelProto, bytes, MAX_ONNX_VALUES) > MAX_ONNX_VALUES) {
+    throw new OnnxProblem(
+      `the model has more than ${MAX_ONNX_VALUES.toLocaleString('en-US')} nodes, tensors, names, dims and other values (not counting tensor data), the most this library reads (an exported MLP has about 56 per layer)`,
+    );
+  }
   try {
     model = ModelProto.toObject(ModelProto.decode(bytes), {
       longs: Number,
