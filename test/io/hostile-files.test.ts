@@ -156,6 +156,25 @@ describe('safetensors headers cannot claim more memory than the file has', () =>
     net.dispose();
   });
 
+  it('a shape of 100,000 dims is named in a short message', async () => {
+    const dims = Array(100_000).fill(1);
+    for (const [offsets, message] of [
+      [
+        [0, 8],
+        /^safetensors: tensor 'layers\.0\.weight' spans 8 bytes but shape \[1, 1, 1, 1, 1, 1, 1, 1, … \(100000 dims\)\] of F32 needs 4$/,
+      ],
+      [
+        [0, 4],
+        /^safetensors: tensor 'layers\.0\.weight' must be 2-D, got shape \[1, 1, 1, 1, 1, 1, 1, 1, … \(100000 dims\)\]$/,
+      ],
+    ] as const) {
+      const header = { 'layers.0.weight': { dtype: 'F32', shape: dims, data_offsets: offsets } };
+      await expect(
+        Network.fromSafetensors(safetensorsFile(header, new Uint8Array(offsets[1]))),
+      ).rejects.toThrow(message);
+    }
+  });
+
   it('absurd layer sizes in the metadata or the options are an OptionError', async () => {
     const net = await Network.create({ layers: [2, 2], seed: 1 });
     const { header, data } = safetensorsParts(net.toSafetensors());

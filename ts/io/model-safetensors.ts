@@ -28,6 +28,7 @@ import {
 import {
   decodeSafetensors,
   encodeSafetensors,
+  shapeText,
   type Tensor,
   type TensorEntry,
 } from './safetensors.js';
@@ -365,7 +366,7 @@ function tensorOf(
       t.shape[0] === shape[1] &&
       t.shape[1] === shape[0];
     throw new FormatError(
-      `safetensors: tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] (layout '${layout}')` +
+      `safetensors: tensor '${name}' has shape ${shapeText(t.shape)}, expected [${shape.join(', ')}] (layout '${layout}')` +
         (transposed ? `; it fits layout '${other}': pass { layout: '${other}' }` : ''),
     );
   }
@@ -380,7 +381,7 @@ function inferLayers(tensors: Map<string, TensorEntry>, layout: WeightLayout): n
     if (!t) break;
     if (t.shape.length !== 2) {
       throw new FormatError(
-        `safetensors: tensor 'layers.${i}.weight' must be 2-D, got shape [${t.shape.join(', ')}]`,
+        `safetensors: tensor 'layers.${i}.weight' must be 2-D, got shape ${shapeText(t.shape)}`,
       );
     }
     const [nIn, nOut] =

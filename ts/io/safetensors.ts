@@ -101,6 +101,12 @@ function brief(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** A shape from a file for a message: `[a, b]`, the first 8 dims and a count of the others. */
+export function shapeText(dims: readonly number[]): string {
+  const shown = dims.slice(0, 8).join(', ');
+  return dims.length > 8 ? `[${shown}, … (${dims.length} dims)]` : `[${shown}]`;
+}
+
 function isDims(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
 }
@@ -198,7 +204,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * BYTES[dtype]) {
       throw new FormatError(
-        `safetensors: tensor '${name}' spans ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${count * BYTES[dtype]}`,
+        `safetensors: tensor '${name}' spans ${end - begin} bytes but shape ${shapeText(shape)} of ${dtype} needs ${count * BYTES[dtype]}`,
       );
     }
     if (end > dataLength) {

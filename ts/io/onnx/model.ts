@@ -259,6 +259,12 @@ function checkInitializerUses(nodes: readonly Node[], inits: ReadonlyMap<string,
   });
 }
 
+/** Dims from the file for a message: the first 8 and a count of the others. */
+function dimsText(dims: readonly number[]): string {
+  const shown = dims.slice(0, 8).join(', ');
+  return dims.length > 8 ? `[${shown}, … (${dims.length} dims)]` : `[${shown}]`;
+}
+
 /** A name from the file for a message, cut to 64 characters. */
 function brief(name: string): string {
   return name.length > 64 ? `${name.slice(0, 61)}...` : name;
@@ -369,7 +375,7 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
       );
     }
     if (w.dims.length !== 2)
-      throw new OnnxProblem(`layer ${layer}: the weight must be 2-D, got [${w.dims.join(', ')}]`);
+      throw new OnnxProblem(`layer ${layer}: the weight must be 2-D, got ${dimsText(w.dims)}`);
     const [nIn, nOut] = transB ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
     if (layer === 0) out.layers.push(nIn);
     else if (out.layers[layer] !== nIn) {
@@ -380,7 +386,7 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
     const biasCount = bias.values.length;
     if (biasCount !== nOut || bias.dims.filter((d) => d !== 1).length > 1) {
       throw new OnnxProblem(
-        `layer ${layer}: the bias has shape [${bias.dims.join(', ')}], expected [${nOut}]`,
+        `layer ${layer}: the bias has shape ${dimsText(bias.dims)}, expected [${nOut}]`,
       );
     }
     out.layers.push(nOut);
