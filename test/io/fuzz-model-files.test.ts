@@ -3,7 +3,9 @@
 // mutated: byte flips, truncations, extensions and splices, and structured mutations of what
 // the file says (JSON values replaced by wrong types, huge, negative, non-finite or deeply
 // nested values, keys dropped or added; the safetensors header and its metadata JSON likewise;
-// ONNX dims, raw data, attributes, op types, names, opset). Every mutated file must load into
+// ONNX dims, raw data, attributes, op types, names, opset; and the shapes that once let a small
+// file claim a big network: short JSON rows, empty safetensors tensors, shared ONNX
+// initializers). Every mutated file must load into
 // a working network (finite output of the right shape, bit-identical to the original's when
 // the mutation changed nothing that matters) or be rejected with a WasmMlpError, promptly,
 // with the core's live bytes back at their baseline.
@@ -502,6 +504,48 @@ function mutateOnnx(bytes: Uint8Array, mutations: OnnxMutation[]): Uint8Array | 
   }
 }
 
+// ---- amplification shapes: small files that claim big networks ----
+
+/** JSON: a weight row cut short (or emptied), optionally with a layer size grown. */
+function shortRow(bytes: Uint8Array, at: number, keep: number, grow: number): Uint8Array {
+  const tree = JSON.parse(new TextDecoder().decode(bytes));
+  const weights: number[][][] = tree.parameters.weights;
+  const layer = weights[at % weights.length]!;
+  const row = layer[Math.floor(at / weights.length) % layer.length]!;
+  row.length = Math.min(keep, Math.max(0, row.length - 1));
+  if (grow > 0) tree.architecture.layers[at % tree.architecture.layers.length] *= grow;
+  return new TextEncoder().encode(JSON.stringify(tree));
+}
+
+/** Safetensors: empty tensors added (names of the model's own tensors among them). */
+function emptyTensors(bytes: Uint8Array, count: number, names: string[]): Uint8Array {
+  const { header, data } = safetensorsParts(bytes);
+  const real = Object.keys(header).filter((k) => k !== '__metadata__');
+  for (let i = 0; i < count; i++) {
+    const name =
+      names[i % names.length] === '§real§'
+        ? real[i % real.length]!
+        : `${names[i % names.length]}${i}`;
+    header[name] = { dtype: 'F32', shape: [0], data_offsets: [0, 0] };
+  }
+  return safetensorsFile(header, data);
+}
+
+/** ONNX: a node input (weight or bias) renamed to another node's initializer. */
+function sharedInitializer(
+  bytes: Uint8Array,
+  node: number,
+  input: number,
+  from: number,
+): Uint8Array {
+  const model = onnxObject(bytes);
+  const gemms = model['graph'].node.filter((n: { input: string[] }) => n.input.length === 3);
+  const target = gemms[node % gemms.length];
+  const source = gemms[from % gemms.length];
+  target.input[1 + (input % 2)] = source.input[1 + (Math.floor(input / 2) % 2)];
+  return onnxFile(model);
+}
+
 // ---- the properties ----
 
 const settings = { numRuns: RUNS, seed: SEED, endOnFailure: true };
@@ -563,6 +607,47 @@ describe('model-file fuzzer: every mutated file loads a working network or throw
         fc.array(onnxMutation, { minLength: 1, maxLength: 3 }),
         async (seed, ms) => {
           await check(seed, mutateOnnx(seed.bytes, ms), 'structured');
+        },
+      ),
+      settings,
+    );
+  });
+
+  it('amplification shapes: short JSON rows, empty safetensors tensors, shared ONNX initializers', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        pick('json'),
+        fc.nat(),
+        fc.nat({ max: 3 }),
+        fc.constantFrom(0, 2, 1000),
+        async (seed, at, keep, grow) => {
+          await check(seed, shortRow(seed.bytes, at, keep, grow), 'amplification');
+        },
+      ),
+      settings,
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        pick('safetensors'),
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.constantFrom('§real§', 'extra.', 'layers.', 'optimizer.m.layers.'), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        async (seed, count, names) => {
+          await check(seed, emptyTensors(seed.bytes, count, names), 'amplification');
+        },
+      ),
+      settings,
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        pick('onnx'),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        async (seed, node, input, from) => {
+          await check(seed, sharedInitializer(seed.bytes, node, input, from), 'amplification');
         },
       ),
       settings,

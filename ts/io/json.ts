@@ -102,7 +102,8 @@ function arrayAt(value: unknown, length: number, where: string): unknown[] {
  * Limits, checked before anything is allocated from the file: arrays/objects nest at most
  * `MAX_JSON_DEPTH` (64) deep in a JSON string; `architecture.layers` passes the check of
  * `Network.create` (positive integers, at most `MAX_PARAMETERS` = 2^27 parameters); every other
- * array must have exactly the length the layers imply, so memory stays proportional to the input.
+ * array must have exactly the length the layers imply, and every row is checked before the
+ * flat weight arrays are allocated, so memory stays proportional to the input.
  * @throws FormatError for invalid JSON, a wrong format or version, wrong shapes, or nesting too
  *   deep; OptionError for invalid layer sizes
  */
@@ -141,22 +142,27 @@ export function recordFromJSON(input: unknown): {
   const nLayers = layers.length - 1;
   const weightRows = arrayAt(field(params, 'weights', 'parameters'), nLayers, 'parameters.weights');
   const biasRows = arrayAt(field(params, 'biases', 'parameters'), nLayers, 'parameters.biases');
-  const weights = weightRows.map((w, i) => {
+  // Every row's length is checked before any flat array is allocated: the layers alone may
+  // claim 2^27 values while the file holds a few empty rows (18 KB would cost 260 MB).
+  const rowsOf = weightRows.map((w, i) => {
     const [rows, cols] = [layers[i]!, layers[i + 1]!];
-    const flat = new Array<number>(rows * cols);
-    arrayAt(w, rows, `parameters.weights[${i}] (layers[${i}] rows)`).forEach((row, r) => {
-      const values = arrayAt(
-        row,
-        cols,
-        `parameters.weights[${i}][${r}] (layers[${i + 1}] columns)`,
-      );
-      for (let c = 0; c < cols; c++) flat[r * cols + c] = values[c] as number;
-    });
-    return flat;
+    const list = arrayAt(w, rows, `parameters.weights[${i}] (layers[${i}] rows)`);
+    list.forEach((row, r) =>
+      arrayAt(row, cols, `parameters.weights[${i}][${r}] (layers[${i + 1}] columns)`),
+    );
+    return list as unknown[][];
   });
   const biases = biasRows.map(
     (b, i) => arrayAt(b, layers[i + 1]!, `parameters.biases[${i}] (layers[${i + 1}])`) as number[],
   );
+  const weights = rowsOf.map((list, i) => {
+    const cols = layers[i + 1]!;
+    const flat = new Array<number>(list.length * cols);
+    list.forEach((values, r) => {
+      for (let c = 0; c < cols; c++) flat[r * cols + c] = values[c] as number;
+    });
+    return flat;
+  });
   const metadata = checkMetadata(root['metadata'] ?? {}, 'model JSON: metadata');
   let training: TrainingState | null = null;
   if (root['training'] !== undefined) {

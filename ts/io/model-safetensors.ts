@@ -26,7 +26,13 @@ import {
   type ModelRecord,
   type TrainingState,
 } from './record.js';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  shapeText,
+  type Tensor,
+  type TensorEntry,
+} from './safetensors.js';
 
 /** How weight matrices are stored: `n_in × n_out` (`'in-out'`) or `n_out × n_in` (`'pytorch'`). */
 export type WeightLayout = 'in-out' | 'pytorch';
@@ -174,10 +180,13 @@ export interface SafetensorsReadOptions {
  * architecture, which the network resolves and validates from the options).
  *
  * Limits, checked before anything is allocated from them: those of the container (see
- * `decodeSafetensors`: header ≤ 100 MB, JSON nesting ≤ 64, tensors tiling the data area); the
- * layers pass the check of `Network.create` (at most `MAX_PARAMETERS` = 2^27 parameters) and
- * must match the tensors' shapes; the training slots must be the optimizer's (at most 2, each
- * once), so the optimizer state read is at most 2 × the parameters found in the file.
+ * `decodeSafetensors`: header ≤ 100 MB, at most `MAX_TENSORS` = 65,536 tensors counted before
+ * the header is parsed, JSON nesting ≤ 64, tensors tiling the data area); the layers pass the
+ * check of `Network.create` (at most `MAX_PARAMETERS` = 2^27 parameters); the training slots
+ * must be the optimizer's (at most 2, each once); and every tensor the network needs must be
+ * present with its shape, and no other, before any value is decoded. So the values decoded
+ * are those of the file's data area, at most 3 copies as float64 (reading, pytorch
+ * transposition, the flat optimizer state).
  * @throws FormatError for a malformed file, missing or misshapen tensors, unknown tensors,
  *   training slots that are not the optimizer's; OptionError for invalid layer sizes
  */
@@ -221,35 +230,17 @@ export function recordFromSafetensors(
     'safetensors',
   );
   options.layers = layers;
-  const expected = new Set<string>();
-  const readLayers = (prefix: string): { weights: Float64Array[]; biases: Float64Array[] } => {
-    const weights: Float64Array[] = [];
-    const biases: Float64Array[] = [];
-    for (let i = 0; i + 1 < layers.length; i++) {
-      const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
-      const wShape = layout === 'pytorch' ? [nOut, nIn] : [nIn, nOut];
-      const w = tensorOf(file.tensors, `${prefix}layers.${i}.weight`, wShape, layout, expected);
-      const flat = new Float64Array(nIn * nOut);
-      if (layout === 'pytorch') transpose(w, nOut, nIn, flat);
-      else flat.set(w);
-      weights.push(flat);
-      biases.push(
-        Float64Array.from(
-          tensorOf(file.tensors, `${prefix}layers.${i}.bias`, [nOut], layout, expected),
-        ),
-      );
-    }
-    return { weights, biases };
-  };
-  const parameters = readLayers('');
-  let training: TrainingState | null = null;
+  // The training slots, checked before anything is read: each slot is a full copy of the
+  // parameters, and a header naming a slot many times would make a small file allocate
+  // gigabytes. The slots must be the optimizer's, each once.
+  let slots: string[] = [];
   const t = metaJSON(meta, KEY.training) as
     { step?: unknown; epochs?: unknown; slots?: unknown } | undefined;
   if (t !== undefined) {
-    const slots = t?.slots;
-    if (!Array.isArray(slots) || !slots.every((s) => typeof s === 'string')) {
+    const names = t?.slots;
+    if (!Array.isArray(names) || !names.every((s) => typeof s === 'string')) {
       throw new FormatError(
-        `safetensors: ${KEY.training}.slots must be an array of names, got ${describe(slots)}`,
+        `safetensors: ${KEY.training}.slots must be an array of names, got ${describe(names)}`,
       );
     }
     if (typeof t?.epochs !== 'number' || !Number.isSafeInteger(t.epochs) || t.epochs < 0) {
@@ -257,10 +248,7 @@ export function recordFromSafetensors(
         `safetensors: ${KEY.training}.epochs must be an integer >= 0, got ${describe(t.epochs)}`,
       );
     }
-    // Each slot is a full copy of the parameters: a header naming a slot many times would make
-    // a small file allocate gigabytes. The slots must be the optimizer's, each once.
     const known = optimizerSlots(options.optimizer);
-    const names = slots as string[];
     if (
       (known !== undefined && names.join() !== known.join()) ||
       names.length > MAX_SLOTS ||
@@ -274,29 +262,62 @@ export function recordFromSafetensors(
         `safetensors: ${KEY.training}.slots must be ${want} (the optimizer's state slots), got [${quoted(names)}]`,
       );
     }
+    slots = names;
+  }
+  // Every tensor the network needs is found with its shape, and no other is in the file, before
+  // any value is decoded: the names and shapes come from the header alone.
+  const expected = new Set<string>();
+  const find = (prefix: string): { weights: TensorEntry[]; biases: TensorEntry[] } => {
+    const weights: TensorEntry[] = [];
+    const biases: TensorEntry[] = [];
+    for (let i = 0; i + 1 < layers.length; i++) {
+      const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
+      const wShape = layout === 'pytorch' ? [nOut, nIn] : [nIn, nOut];
+      weights.push(tensorOf(file.tensors, `${prefix}layers.${i}.weight`, wShape, layout, expected));
+      biases.push(tensorOf(file.tensors, `${prefix}layers.${i}.bias`, [nOut], layout, expected));
+    }
+    return { weights, biases };
+  };
+  const found = find('');
+  const foundSlots = slots.map((slot) => find(`optimizer.${slot}.`));
+  if (expected.size !== file.tensors.size) {
+    const unexpected = [...file.tensors.keys()].filter((name) => !expected.has(name));
+    throw new FormatError(
+      `safetensors: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${quoted(unexpected)} for layers [${layers.join(', ')}] (names are layers.{i}.weight / layers.{i}.bias)`,
+    );
+  }
+  // Decoding, in the network's (in-out) layout.
+  const weightsOf = (w: TensorEntry, i: number): Float64Array => {
+    if (layout !== 'pytorch') return w.values();
+    const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
+    const flat = new Float64Array(nIn * nOut);
+    transpose(w.values(), nOut, nIn, flat);
+    return flat;
+  };
+  const parameters = {
+    weights: found.weights.map(weightsOf),
+    biases: found.biases.map((b) => b.values()),
+  };
+  let training: TrainingState | null = null;
+  if (t !== undefined) {
     const count = parameters.weights.reduce(
       (n, w, i) => n + w.length + parameters.biases[i]!.length,
       0,
     );
     // Filled in place: spreading a layer into push() overflows the stack for large layers.
-    const state = new Float64Array(names.length * count);
+    const state = new Float64Array(slots.length * count);
     let at = 0;
-    for (const slot of names) {
-      const s = readLayers(`optimizer.${slot}.`);
-      s.weights.forEach((w, i) => {
-        state.set(w, at);
-        at += w.length;
-        state.set(s.biases[i]!, at);
-        at += s.biases[i]!.length;
+    for (const slot of foundSlots) {
+      slot.weights.forEach((w, i) => {
+        const values = weightsOf(w, i);
+        state.set(values, at);
+        at += values.length;
+        const bias = slot.biases[i]!.values();
+        state.set(bias, at);
+        at += bias.length;
       });
     }
-    training = { step: t.step as number, epochs: t.epochs, optimizerState: state };
-  }
-  const unexpected = [...file.tensors.keys()].filter((name) => !expected.has(name));
-  if (unexpected.length > 0) {
-    throw new FormatError(
-      `safetensors: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${quoted(unexpected)} for layers [${layers.join(', ')}] (names are layers.{i}.weight / layers.{i}.bias)`,
-    );
+    training = { step: t.step as number, epochs: t.epochs as number, optimizerState: state };
   }
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith(RESERVED_PREFIX)) metadata[k] = v;
@@ -324,12 +345,12 @@ function metaJSON(meta: Record<string, string>, key: string): unknown {
 
 /** A tensor by name with the expected shape; the hint names the other layout when it fits. */
 function tensorOf(
-  tensors: Map<string, Tensor>,
+  tensors: Map<string, TensorEntry>,
   name: string,
   shape: number[],
   layout: WeightLayout,
   seen: Set<string>,
-): Float32Array | Float64Array {
+): TensorEntry {
   const t = tensors.get(name);
   if (!t) {
     const names = [...tensors.keys()];
@@ -346,22 +367,22 @@ function tensorOf(
       t.shape[0] === shape[1] &&
       t.shape[1] === shape[0];
     throw new FormatError(
-      `safetensors: tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] (layout '${layout}')` +
+      `safetensors: tensor '${name}' has shape ${shapeText(t.shape)}, expected [${shape.join(', ')}] (layout '${layout}')` +
         (transposed ? `; it fits layout '${other}': pass { layout: '${other}' }` : ''),
     );
   }
-  return t.data;
+  return t;
 }
 
 /** Layer sizes from `layers.{i}.weight` shapes, for files without an architecture. */
-function inferLayers(tensors: Map<string, Tensor>, layout: WeightLayout): number[] {
+function inferLayers(tensors: Map<string, TensorEntry>, layout: WeightLayout): number[] {
   const layers: number[] = [];
   for (let i = 0; ; i++) {
     const t = tensors.get(`layers.${i}.weight`);
     if (!t) break;
     if (t.shape.length !== 2) {
       throw new FormatError(
-        `safetensors: tensor 'layers.${i}.weight' must be 2-D, got shape [${t.shape.join(', ')}]`,
+        `safetensors: tensor 'layers.${i}.weight' must be 2-D, got shape ${shapeText(t.shape)}`,
       );
     }
     const [nIn, nOut] =

@@ -162,10 +162,15 @@ export const MAX_JSON_DEPTH = 64;
  * Throws {@link FormatError} when `text` nests arrays/objects deeper than
  * {@link MAX_JSON_DEPTH}. One pass over the characters, no recursion; strings are skipped, so
  * brackets inside them do not count. Malformed JSON is left to `JSON.parse`.
+ *
+ * Returns the number of keys of the top-level object (the `:` at depth 1), so a caller can
+ * bound what parsing would build before `JSON.parse` builds it. The scan stops as soon as the
+ * count exceeds `maxKeys` (returning `maxKeys + 1`): the caller rejects the text anyway.
  * @param where names the source in the message, e.g. `'model JSON'`
  */
-export function checkJSONDepth(text: string, where: string): void {
+export function checkJSONDepth(text: string, where: string, maxKeys = Infinity): number {
   let depth = 0;
+  let keys = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
@@ -182,8 +187,11 @@ export function checkJSONDepth(text: string, where: string): void {
       }
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
       depth--;
+    } else if (c === 0x3a /* : */ && depth === 1 && ++keys > maxKeys) {
+      return keys;
     }
   }
+  return keys;
 }
 
 /**

@@ -26,9 +26,20 @@ export interface Tensor {
   data: Float32Array | Float64Array;
 }
 
+/**
+ * A tensor of a decoded file: its header entry, validated, with the values still in the file,
+ * so a reader can check every name and shape before it allocates anything for the values.
+ */
+export interface TensorEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Decodes the values as float64 (exact for F32 and F64); allocates the shape's product. */
+  values(): Float64Array;
+}
+
 /** A decoded file: tensors by name and the `__metadata__` string map (empty if absent). */
 export interface SafetensorsFile {
-  tensors: Map<string, Tensor>;
+  tensors: Map<string, TensorEntry>;
   metadata: Record<string, string>;
 }
 
@@ -37,11 +48,25 @@ const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
 /** The largest header the reference reader accepts (100 MB). */
 const MAX_HEADER = 100_000_000;
 
+/**
+ * The most tensors this library reads from (and writes to) one file: 65,536. A network has
+ * 2 per layer, and as many again per optimizer slot with the training state (at most 2 slots),
+ * so this is 10,922 layers with Adam's state, 32,768 without. Empty tensors cost no data bytes,
+ * so without a cap a 100 MB header of them (1.7 million) would take ~30 s and > 1.5 GB to
+ * reject; the count is checked on the header text before `JSON.parse` builds anything.
+ */
+export const MAX_TENSORS = 65_536;
+
 /** Serializes tensors (in the given order) and metadata into a safetensors file. */
 export function encodeSafetensors(
   tensors: ReadonlyArray<readonly [string, Tensor]>,
   metadata: Record<string, string>,
 ): Uint8Array {
+  if (tensors.length > MAX_TENSORS) {
+    throw new FormatError(
+      `safetensors: ${tensors.length.toLocaleString('en-US')} tensors is more than the ${MAX_TENSORS.toLocaleString('en-US')} a file may hold to be read back (2 per layer, plus 2 per layer and optimizer slot with the training state); save this network as JSON`,
+    );
+  }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;
@@ -76,18 +101,27 @@ function brief(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** A shape from a file for a message: `[a, b]`, the first 8 dims and a count of the others. */
+export function shapeText(dims: readonly number[]): string {
+  const shown = dims.slice(0, 8).join(', ');
+  return dims.length > 8 ? `[${shown}, … (${dims.length} dims)]` : `[${shown}]`;
+}
+
 function isDims(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
 }
 
 /**
  * Parses and validates a safetensors file: header length and JSON, every entry's dtype, shape
- * and offsets (inside the file, matching the shape, covering the data area exactly).
+ * and offsets (inside the file, matching the shape, covering the data area exactly). The
+ * values are decoded only when asked for ({@link TensorEntry.values}).
  *
  * Limits: the header is at most 100 MB (the reference reader's limit) and at most the bytes
- * after the length field; its arrays/objects nest at most `MAX_JSON_DEPTH` (64) deep. Every
- * entry is validated and the tensors must tile the data area before any tensor is decoded, so
- * the decoded values take exactly the file's data bytes, whatever the header claims.
+ * after the length field; it lists at most {@link MAX_TENSORS} (65,536) tensors, counted on
+ * the text before it is parsed; its arrays/objects nest at most `MAX_JSON_DEPTH` (64) deep.
+ * Every entry is validated and the tensors must tile the data area before any tensor can be
+ * decoded, so the values decoded take at most 2 × the file's data bytes (F32 widened to
+ * float64), whatever the header claims.
  * @throws FormatError naming the problem (and the tensor)
  */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
@@ -115,7 +149,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   let header: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd));
-    checkJSONDepth(text, 'safetensors: the header');
+    // One key more: __metadata__. Parsing builds an object per entry, so count them first.
+    if (checkJSONDepth(text, 'safetensors: the header', MAX_TENSORS + 1) > MAX_TENSORS + 1) {
+      throw tooMany(`more than ${MAX_TENSORS.toLocaleString('en-US')} tensors`);
+    }
     header = JSON.parse(text);
   } catch (e) {
     if (e instanceof FormatError) throw e;
@@ -126,6 +163,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new FormatError(`safetensors: the header must be a JSON object, got ${describe(header)}`);
   }
+  const names = Object.keys(header);
+  const tensorCount = names.length - (names.includes('__metadata__') ? 1 : 0);
+  if (tensorCount > MAX_TENSORS) throw tooMany(`${tensorCount.toLocaleString('en-US')} tensors`);
   const dataLength = bytes.length - headerEnd;
   const metadata: Record<string, string> = {};
   const entries: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number }[] = [];
@@ -164,7 +204,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * BYTES[dtype]) {
       throw new FormatError(
-        `safetensors: tensor '${name}' spans ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${count * BYTES[dtype]}`,
+        `safetensors: tensor '${name}' spans ${end - begin} bytes but shape ${shapeText(shape)} of ${dtype} needs ${count * BYTES[dtype]}`,
       );
     }
     if (end > dataLength) {
@@ -191,16 +231,27 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       `safetensors: the tensors cover ${covered} of the ${dataLength} data bytes (trailing bytes)`,
     );
   }
-  // Only now that the spans are known to tile the data area: decoding allocates at most the
-  // file's data size (overlapping spans could otherwise make a small file claim gigabytes).
-  const tensors = new Map<string, Tensor>();
+  // Only now that the spans are known to tile the data area may values be decoded: all of them
+  // take at most the file's data size (overlapping spans could make a small file claim
+  // gigabytes). The reader decodes what it needs once it has checked the names and shapes.
+  const tensors = new Map<string, TensorEntry>();
   for (const { name, dtype, shape, begin } of entries) {
-    const size = BYTES[dtype];
-    const count = shape.reduce((a, b) => a * b, 1);
-    const data = dtype === 'F32' ? new Float32Array(count) : new Float64Array(count);
-    const get = dtype === 'F32' ? view.getFloat32.bind(view) : view.getFloat64.bind(view);
-    for (let i = 0, at = headerEnd + begin; i < count; i++, at += size) data[i] = get(at, true);
-    tensors.set(name, { dtype, shape, data });
+    const values = (): Float64Array => {
+      const size = BYTES[dtype];
+      const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
+      const get = dtype === 'F32' ? view.getFloat32.bind(view) : view.getFloat64.bind(view);
+      for (let i = 0, at = headerEnd + begin; i < data.length; i++, at += size) {
+        data[i] = get(at, true);
+      }
+      return data;
+    };
+    tensors.set(name, { dtype, shape, values });
   }
   return { tensors, metadata };
+}
+
+function tooMany(what: string): FormatError {
+  return new FormatError(
+    `safetensors: the header lists ${what}; this library reads at most ${MAX_TENSORS.toLocaleString('en-US')} tensors (a network has 2 per layer, and 2 per layer and optimizer slot with the training state)`,
+  );
 }

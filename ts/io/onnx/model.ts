@@ -15,6 +15,7 @@
  * @module
  */
 import protobuf from 'protobufjs/light.js';
+import { countDecodedValues } from './count.js';
 import { ONNX_SCHEMA } from './schema.js';
 
 /** An MLP as plain data (weights `n_i × n_{i+1}` row-major). */
@@ -48,8 +49,19 @@ function irVersion(opset: number): number {
   return 10;
 }
 
-const root = protobuf.Root.fromJSON(ONNX_SCHEMA);
+// Resolved up front: countDecodedValues reads each field's resolved type.
+const root = protobuf.Root.fromJSON(ONNX_SCHEMA).resolveAll();
 const ModelProto = root.lookupType('onnx.ModelProto');
+
+/**
+ * The most values (graph nodes, tensors, names, dims, attributes, …; not the float/double
+ * data) a model may decode to: 2^19 = 524,288, where a message counts 1 more per repeated field
+ * of its type (decoding gives each an array). An exported network takes at most 56 per layer
+ * plus a few dozen, so exports of up to 9,300 layers read back (larger ones are still written,
+ * for runtimes such as onnxruntime). Without the limit, 10 MB of empty entries would take
+ * seconds and gigabytes to reject.
+ */
+export const MAX_ONNX_VALUES = 2 ** 19;
 const FLOAT = 1;
 const DOUBLE = 11;
 const ATTR_FLOAT = 1;
@@ -224,10 +236,46 @@ const ACTIVATION_OF: Record<string, MlpGraph['activations'][number]['type']> = {
 };
 
 /**
+ * Throws unless every initializer is an input of at most one node, and at most once. A layer of
+ * an MLP has its own weights and bias (the exporter never shares one), while one initializer
+ * read by many nodes would let a small file stand for a huge network: a 1 MB 500 × 500 weight
+ * named by 400 `Gemm` nodes would load as 100M parameters (2.4 GB). With each initializer
+ * read once, the values decoded are at most those the file carries. Names only: nothing is
+ * decoded or allocated per value here.
+ */
+function checkInitializerUses(nodes: readonly Node[], inits: ReadonlyMap<string, unknown>): void {
+  const reader = new Map<string, number>();
+  nodes.forEach((node, k) => {
+    for (const name of node.input) {
+      if (!inits.has(name)) continue;
+      const first = reader.get(name);
+      if (first !== undefined) {
+        throw new OnnxProblem(
+          `initializer '${brief(name)}' is read by node ${first} and again by node ${k}; each layer of an MLP has its own weights and bias (shared initializers are not read)`,
+        );
+      }
+      reader.set(name, k);
+    }
+  });
+}
+
+/** Dims from the file for a message: the first 8 and a count of the others. */
+function dimsText(dims: readonly number[]): string {
+  const shown = dims.slice(0, 8).join(', ');
+  return dims.length > 8 ? `[${shown}, … (${dims.length} dims)]` : `[${shown}]`;
+}
+
+/** A name from the file for a message, cut to 64 characters. */
+function brief(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 61)}...` : name;
+}
+
+/**
  * Decodes an MLP-shaped ONNX model. Allocations are bounded by the file: protobufjs checks every
- * length against the bytes, and each initializer's dims must match the values it carries
- * before they are decoded. Nesting too deep for the decoder (e.g. graphs in attributes) is a
- * problem like any other malformed input.
+ * length against the bytes, each initializer's dims must match the values it carries before
+ * they are decoded, and no initializer may be read by two nodes (checked on the names before
+ * any is decoded), so the parameters total at most the values the file carries. Nesting too
+ * deep for the decoder (e.g. graphs in attributes) is a problem like any other malformed input.
  * @throws OnnxProblem naming the node or initializer that does not fit
  */
 export function decodeOnnx(bytes: Uint8Array): MlpGraph {
@@ -240,6 +288,11 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
     };
     metadata_props?: { key: string; value: string }[];
   };
+  if (countDecodedValues(ModelProto, bytes, MAX_ONNX_VALUES) > MAX_ONNX_VALUES) {
+    throw new OnnxProblem(
+      `the model has more than ${MAX_ONNX_VALUES.toLocaleString('en-US')} nodes, tensors, names, dims and other values (not counting tensor data), the most this library reads (an exported MLP has about 56 per layer)`,
+    );
+  }
   try {
     model = ModelProto.toObject(ModelProto.decode(bytes), {
       longs: Number,
@@ -260,6 +313,7 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
     );
   }
   const nodes = graph.node;
+  checkInitializerUses(nodes, inits);
   const out: MlpGraph = {
     layers: [],
     activations: [],
@@ -321,7 +375,7 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
       );
     }
     if (w.dims.length !== 2)
-      throw new OnnxProblem(`layer ${layer}: the weight must be 2-D, got [${w.dims.join(', ')}]`);
+      throw new OnnxProblem(`layer ${layer}: the weight must be 2-D, got ${dimsText(w.dims)}`);
     const [nIn, nOut] = transB ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
     if (layer === 0) out.layers.push(nIn);
     else if (out.layers[layer] !== nIn) {
@@ -332,7 +386,7 @@ export function decodeOnnx(bytes: Uint8Array): MlpGraph {
     const biasCount = bias.values.length;
     if (biasCount !== nOut || bias.dims.filter((d) => d !== 1).length > 1) {
       throw new OnnxProblem(
-        `layer ${layer}: the bias has shape [${bias.dims.join(', ')}], expected [${nOut}]`,
+        `layer ${layer}: the bias has shape ${dimsText(bias.dims)}, expected [${nOut}]`,
       );
     }
     out.layers.push(nOut);
