@@ -2,21 +2,23 @@
 // after an error. Faults are real: a rename onto a directory (after the data is written), a
 // missing directory, and (where this process may mount) a full 64 KiB tmpfs. A file-size limit
 // and a SIGKILL are injected in test/cli/write-faults.test.ts, through the CLI.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAtomic, writeFileAtomic } from '../../ts/cli/atomic-write.js';
+import { checkWritable, openAtomic, writeFileAtomic } from '../../ts/cli/atomic-write.js';
 import { CliError } from '../../ts/cli/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wasm-mlp-atomic-'));
@@ -117,5 +119,51 @@ describe('a full disk (a 64 KiB tmpfs)', () => {
     // And the space is free again: a write that fits still works.
     writeFileAtomic(file, new Uint8Array(10_000));
     expect(statSync(file).size).toBe(10_000);
+  });
+});
+
+describe('targets that are not plain files (review of issue 9)', () => {
+  it('a symlink stays a symlink; the file it points to is replaced', () => {
+    const real = join(dir, 'real-v1.json');
+    const link = join(dir, 'link.json');
+    writeFileSync(real, 'v1');
+    symlinkSync('real-v1.json', link);
+    writeFileAtomic(link, 'v2');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe('v2');
+    // A dangling link creates the file it names.
+    const dangling = join(dir, 'dangling.json');
+    symlinkSync('made-by-write.json', dangling);
+    writeFileAtomic(dangling, 'new');
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'made-by-write.json'), 'utf8')).toBe('new');
+    expect(temps(dir)).toEqual([]);
+  });
+
+  it('a FIFO is written in place (its reader gets the data, the FIFO stays)', async () => {
+    const fifo = join(dir, 'p.csv');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Promise<string>((resolve, reject) =>
+      execFile('cat', [fifo], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    checkWritable(fifo); // must neither block nor end the reader
+    writeFileAtomic(fifo, 'a,b\n1,2\n');
+    expect(await reader).toBe('a,b\n1,2\n');
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('a character device (/dev/null) is written in place, never replaced', () => {
+    writeFileAtomic('/dev/null', 'discarded');
+    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an existing read-only file is refused, not replaced', () => {
+    const file = join(dir, 'ro.json');
+    writeFileSync(file, 'keep');
+    chmodSync(file, 0o444);
+    const error = thrown(() => writeFileAtomic(file, 'new'));
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.message).toContain('permission denied');
+    expect(readFileSync(file, 'utf8')).toBe('keep');
   });
 });

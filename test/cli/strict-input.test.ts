@@ -140,3 +140,31 @@ describe('numbers must be plain decimals', () => {
     rmSync(out);
   });
 });
+
+describe('standardisation of extreme columns', () => {
+  it('values near 1e200 train a model that predicts (their squares used to overflow)', async () => {
+    const file = join(dir, 'big.csv');
+    writeFileSync(
+      file,
+      'a,b,y\n1e200,1,0\n2e200,2,1\n3e200,3,0\n4e200,4,1\n5e200,1,0\n6e200,2,1\n',
+    );
+    const model = join(dir, 'big.json');
+    const trained = await cli(
+      'train',
+      '--data',
+      file,
+      '--target',
+      'y',
+      '--task',
+      'regression',
+      '--out',
+      model,
+      '--epochs',
+      '2',
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    const predicted = await cli('predict', '--model', model, '--data', file);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    expect(predicted.stdout.trim().split('\n')).toHaveLength(7);
+  });
+});

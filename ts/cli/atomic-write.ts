@@ -6,6 +6,11 @@
  * temporary file is removed; after a SIGKILL (nothing runs) a stale `.<name>.<pid>.<hex>.tmp`
  * may remain beside the target, and the target itself is intact.
  *
+ * The target is resolved first: a symlink is followed (the link stays, the file it points to
+ * is replaced), a target that is not a regular file (a FIFO, a device such as /dev/null or
+ * /dev/stdout) is written in place, and an existing file we may not write is refused rather
+ * than replaced. The replacement keeps the old file's mode and (where permitted) owner.
+ *
  * Hand-written rather than `write-file-atomic`: that package takes the whole contents at once
  * (the CLI writes predictions in chunks, see `AtomicFile.write`) and does not flush the
  * directory after the rename.
@@ -13,16 +18,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  accessSync,
   closeSync,
+  constants,
   fchmodSync,
+  fchownSync,
   fsyncSync,
+  lstatSync,
   openSync,
+  readlinkSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
+  type Stats,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CliError } from './errors.js';
 
 /** A file being written; nothing is visible at the target until `commit()`. */
@@ -58,11 +69,29 @@ function writeError(target: string, e: unknown, existed: boolean): CliError {
   );
 }
 
-/** The existing target's permission bits, so replacing a file keeps its mode. */
-function existingMode(target: string): number | undefined {
+/**
+ * The file a write to `target` should replace: symlinks are followed (the link stays a link
+ * and the file it points to is replaced, as a plain write would), also when dangling.
+ */
+function resolveTarget(target: string): string {
+  let path = target;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: Stats;
+    try {
+      link = lstatSync(path);
+    } catch {
+      return path; // does not exist (yet): created by the rename
+    }
+    if (!link.isSymbolicLink()) return path;
+    path = resolve(dirname(path), readlinkSync(path));
+  }
+  return path; // a symlink loop: the open below reports it
+}
+
+/** The existing target's metadata, if it exists. */
+function existing(target: string): Stats | undefined {
   try {
-    const s = statSync(target);
-    return s.isFile() ? s.mode & 0o7777 : undefined;
+    return statSync(target);
   } catch {
     return undefined;
   }
@@ -90,19 +119,38 @@ function fsyncDirectory(dir: string): void {
  * temporary file is gone and the target is as it was.
  */
 export function openAtomic(target: string): AtomicFile {
-  const dir = dirname(target);
-  const tmp = join(
-    dir,
-    `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
-  const mode = existingMode(target);
-  const existed = mode !== undefined;
+  const path = resolveTarget(target);
+  const stats = existing(path);
+  const existed = stats?.isFile() ?? false;
+  if (stats && !stats.isFile() && !stats.isDirectory()) {
+    // A FIFO, a device (/dev/stdout, /dev/null) or a socket: renaming a file over it would
+    // replace the node itself, so it is written in place (there is no old content to keep).
+    return inPlace(target, path);
+  }
+  if (stats?.isFile()) {
+    // A file we may not write stays as it is (the rename would replace it regardless).
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (e) {
+      throw writeError(target, e, true);
+    }
+  }
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   let done = false;
   try {
     // 'wx': never follow or reuse a file that is already there under this name.
     fd = openSync(tmp, 'wx', 0o666);
-    if (mode !== undefined) fchmodSync(fd, mode);
+    if (stats?.isFile()) {
+      // The replacement keeps the old file's mode and, where we may set it, its owner.
+      fchmodSync(fd, stats.mode & 0o7777);
+      try {
+        fchownSync(fd, stats.uid, stats.gid);
+      } catch {
+        // not permitted unless root (or already ours): the new file is ours
+      }
+    }
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     try {
@@ -130,7 +178,7 @@ export function openAtomic(target: string): AtomicFile {
         fsyncSync(fd!);
         closeSync(fd!);
         fd = undefined;
-        renameSync(tmp, target);
+        renameSync(tmp, path);
       } catch (e) {
         file.abort();
         throw writeError(target, e, existed);
@@ -159,11 +207,54 @@ export function openAtomic(target: string): AtomicFile {
   return file;
 }
 
+/** Writing straight into a target that is not a regular file (see `openAtomic`). */
+function inPlace(target: string, path: string): AtomicFile {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw writeError(target, e, false);
+  }
+  const close = () => {
+    if (fd === undefined) return;
+    const open = fd;
+    fd = undefined;
+    closeSync(open);
+  };
+  return {
+    write(chunk) {
+      if (fd === undefined) throw new Error(`'${target}' is already committed or aborted`);
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      try {
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      } catch (e) {
+        close();
+        throw writeError(target, e, false);
+      }
+    },
+    commit: close,
+    abort: close,
+  };
+}
+
 /**
  * Fails now, with the error a later write would give, if a file cannot be created next to
  * `target` (missing or read-only directory): checked before a long training, not after it.
  */
 export function checkWritable(target: string): void {
+  const path = resolveTarget(target);
+  const stats = existing(path);
+  if (stats && !stats.isFile() && !stats.isDirectory()) {
+    // Opening a FIFO here would block until its reader comes, and closing it would end the
+    // reader: only the permission is checked for a FIFO or a device.
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (e) {
+      throw writeError(target, e, false);
+    }
+    return;
+  }
   openAtomic(target).abort();
 }
 

@@ -29,16 +29,31 @@ export interface Encoding {
   targetStd: number;
 }
 
-/** Mean and standard deviation (1 when the column is constant) of every `stride`-th value. */
-function moments(values: Float64Array, stride = 1, offset = 0): [number, number] {
+/**
+ * Mean and standard deviation (1 when the column is constant) of every `stride`-th value of
+ * the column `name`. Computed on the values divided by the largest magnitude, so sums and
+ * squares cannot overflow (values near 1e200 square to Infinity otherwise); a spread too wide
+ * for float64 (max − min beyond 1.8e308) is an error naming the column.
+ */
+function moments(name: string, values: Float64Array, stride = 1, offset = 0): [number, number] {
   const n = Math.floor((values.length - offset + stride - 1) / stride);
+  let scale = 0;
+  for (let i = offset; i < values.length; i += stride)
+    scale = Math.max(scale, Math.abs(values[i]!));
+  if (scale === 0) return [0, 1];
   let mean = 0;
-  for (let i = offset; i < values.length; i += stride) mean += values[i]!;
+  for (let i = offset; i < values.length; i += stride) mean += values[i]! / scale;
   mean /= n;
   let v = 0;
-  for (let i = offset; i < values.length; i += stride) v += (values[i]! - mean) ** 2;
-  const std = Math.sqrt(v / n);
-  return [mean, std > 0 ? std : 1];
+  for (let i = offset; i < values.length; i += stride) v += (values[i]! / scale - mean) ** 2;
+  const [m, std] = [mean * scale, Math.sqrt(v / n) * scale];
+  if (!Number.isFinite(m) || !Number.isFinite(std)) {
+    throw new CliError(
+      `column '${name}': its values span more than float64 can hold (standard deviation ` +
+        `${std}); rescale the column or use --no-standardize`,
+    );
+  }
+  return [m, std > 0 ? std : 1];
 }
 
 /**
@@ -106,8 +121,12 @@ export function fitEncoding(table: Table, task: Task | 'auto', standardize: bool
     }
   }
   if (standardize) {
-    for (let j = 0; j < f; j++) [enc.featureMean[j], enc.featureStd[j]] = moments(table.x, f, j);
-    if (resolved === 'regression') [enc.targetMean, enc.targetStd] = moments(target.values!);
+    for (let j = 0; j < f; j++) {
+      [enc.featureMean[j], enc.featureStd[j]] = moments(enc.features[j]!, table.x, f, j);
+    }
+    if (resolved === 'regression') {
+      [enc.targetMean, enc.targetStd] = moments(target.name, target.values!);
+    }
   }
   return enc;
 }
