@@ -207,8 +207,9 @@ export class Network<D extends Dtype = 'f32'> {
    * `layers` is inferred from the shapes) and, for PyTorch, `layout: 'pytorch'`.
    *
    * Limits on untrusted files, checked before anything is allocated from them: the header is at
-   * most 100 MB and nests at most 64 deep (as does the JSON in the metadata); the tensors must
-   * tile the data area before any is decoded, so decoding takes at most the file's size; the
+   * most 100 MB, nests at most 64 deep (as does the JSON in the metadata) and lists at most
+   * 65,536 tensors (counted before it is parsed); every name and shape is checked before any
+   * tensor is decoded; the tensors must tile the data area, so decoding takes at most the file's size; the
    * layers pass the check of {@link Network.create} (at most 2^27 parameters); the training
    * slots must be the optimizer's, each once. A load that fails after the network was created
    * disposes it.

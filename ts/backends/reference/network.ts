@@ -131,27 +131,34 @@ export class ReferenceBackend implements Backend {
   }
 
   /**
-   * The backward loop from `grad = dL/dz` of the output layer. With a learning rate, one
-   * optimizer step in this backend's ordering; with `null`, only the gradient (into `#grads`).
+   * The backward loop, the readable version of `Network::backprop` in the Rust core. From the
+   * output layer's `delta = dL/dz` (for the seed's σ + ½·SSE: `delta = (ŷ − y) ⊙ ŷ(1 − ŷ)`),
+   * per layer from the last: `dW = aᵀ·delta`, `db = Σ_rows delta`, and for the layer below
+   * `delta_prev = (delta·Wᵀ) ⊙ f'(a)`. With a learning rate, one optimizer step in this
+   * backend's ordering; with `null`, only the gradient (into `#grads`).
    */
-  #backward(grad: Real, batch: number, learningRate: number | null): void {
+  #backward(outputDelta: Real, batch: number, learningRate: number | null): void {
     const last = this.#offsets.length - 1;
     const step = this.#step + 1;
+    // dL/da of the current layer's output, turned into its delta (dL/dz) by f' below; the
+    // output layer's arrives as the delta already (fused with the loss, see losses.ts).
+    let delta = outputDelta;
     for (let i = last; i >= 0; i--) {
       const { inputs: nIn, outputs: nOut, weights, biases } = this.#offsets[i]!;
-      const x = this.#inputs[i]!;
-      // through f: pre = grad ⊙ f'(z) (the output layer's came fused from the loss)
+      const a = this.#inputs[i]!; // the layer's input: the previous layer's output a = f(z)
+      // delta = dL/da ⊙ f'(z), f' through the layer's output (sigmoid: a(1 − a))
       if (i !== last) {
-        activationBackward(this.spec.activations[i]!, grad, this.#outputs[i]!, batch, nOut);
+        activationBackward(this.spec.activations[i]!, delta, this.#outputs[i]!, batch, nOut);
       }
-      const pre = grad;
-      // through z = x·W + b: dW = xᵀ·pre, db = Σ_rows pre, dx = pre·Wᵀ
-      gemm(true, false, nIn, nOut, batch, x, pre, this.#dW(i), false);
-      columnSums(pre, batch, nOut, this.#db(i));
+      // through z = a·W + b: dW = aᵀ·delta, db = Σ_rows delta
+      gemm(true, false, nIn, nOut, batch, a, delta, this.#dW(i), false);
+      columnSums(delta, batch, nOut, this.#db(i));
+      const current = delta;
+      // dL/da of the layer below = delta·Wᵀ (its f' is applied at the top of the next turn)
       const propagate = (): Real => {
-        const dx = new this.#Array(batch * nIn);
-        gemm(false, true, batch, nIn, nOut, pre, this.#W(i), dx, false);
-        return dx;
+        const below = new this.#Array(batch * nIn);
+        gemm(false, true, batch, nIn, nOut, current, this.#W(i), below, false);
+        return below;
       };
       const update = (lr: number): void => {
         const opt = this.spec.optimizer;
@@ -160,13 +167,13 @@ export class ReferenceBackend implements Backend {
         optimizerUpdate(opt, p, g, s, biases, biases + nOut, lr, 0, step); //          b (no decay)
       };
       if (learningRate === null) {
-        if (i > 0) grad = propagate();
+        if (i > 0) delta = propagate();
       } else if (this.spec.ordering === 'exact') {
-        if (i > 0) grad = propagate(); // from W before the update: the true gradient
+        if (i > 0) delta = propagate(); // from W before the update: the true gradient
         update(learningRate);
       } else {
         update(learningRate);
-        if (i > 0) grad = propagate(); // from the updated W, as the original code does
+        if (i > 0) delta = propagate(); // from the updated W, as the original code does
       }
     }
     if (learningRate !== null) this.#step = step;
