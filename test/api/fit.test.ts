@@ -242,6 +242,25 @@ describe.each(BACKENDS)('fit, %s', (backend) => {
   });
 });
 
+/** The longest gap between the ticks of a 2 ms interval timer while `work` runs. */
+async function watchTimer(work: () => Promise<unknown>): Promise<{ worst: number; ticks: number }> {
+  let last = performance.now();
+  let worst = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+    ticks++;
+  }, 2);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return { worst, ticks };
+}
+
 describe('fit does not freeze the event loop', () => {
   it('a 2 ms interval timer is never late by more than the stated bound during fit (wasm)', async () => {
     // [64, 256, 10] on 4,000 rows (3,000 train), batch 64: ~0.2 ms per batch here, 30 epochs ≈ 0.7 s.
@@ -258,26 +277,32 @@ describe('fit does not freeze the event loop', () => {
       learningRate: 0.001,
       wasm: WASM_PATH,
     });
-    let last = performance.now();
-    let worst = 0;
-    let ticks = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worst = Math.max(worst, now - last);
-      last = now;
-      ticks++;
-    }, 2);
+    // The machine's own scheduling noise first: the same timer next to an ideal cooperative
+    // CPU-bound task (1 ms of work, then a yield, for 0.5 s). On a loaded machine a busy
+    // process waits tens of ms for a core, with or without fit; the bound below is on what fit
+    // adds to that.
+    const baseline = await watchTimer(async () => {
+      const end = performance.now() + 500;
+      while (performance.now() < end) {
+        const spin = performance.now() + 1;
+        while (performance.now() < spin);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
     const t0 = performance.now();
-    await net.fit(x, y, { epochs: 30, batchSize: 64, validationSplit: 0.25 });
+    const during = await watchTimer(() =>
+      net.fit(x, y, { epochs: 30, batchSize: 64, validationSplit: 0.25 }),
+    );
     const ms = performance.now() - t0;
-    clearInterval(timer);
     console.log(
-      `[fit] longest gap between 2 ms timer ticks during a ${ms.toFixed(0)} ms fit: ${worst.toFixed(1)} ms (${ticks} ticks)`,
+      `[fit] longest gap between 2 ms timer ticks during a ${ms.toFixed(0)} ms fit: ` +
+        `${during.worst.toFixed(1)} ms (${during.ticks} ticks); a cooperative busy loop: ` +
+        `${baseline.worst.toFixed(1)} ms`,
     );
     // Yields come every 8 ms (the default budget) plus at most one batch (~1 ms) or one
-    // 1024-row validation chunk (~2 ms); 50 ms leaves room for GC pauses and a busy machine.
-    expect(ticks).toBeGreaterThan(ms / 50);
-    expect(worst).toBeLessThan(50);
+    // 1024-row validation chunk (~2 ms); 50 ms leaves room for GC pauses.
+    expect(during.ticks).toBeGreaterThan(ms / 50);
+    expect(during.worst).toBeLessThan(50 + baseline.worst);
     net.dispose();
   }, 60_000);
 });
