@@ -131,6 +131,76 @@ describe('files written by numpy (test/fixtures/make_safetensors.py)', () => {
   });
 });
 
+describe('a file that does not record its layout, loaded in the wrong one', () => {
+  /** A state dict as PyTorch's save_file writes it: F32 tensors, no wasm_mlp metadata. */
+  function stateDict(shapes: Record<string, number[]>): Uint8Array {
+    const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+    let offset = 0;
+    for (const [name, shape] of Object.entries(shapes)) {
+      const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+      header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+      offset += bytes;
+    }
+    let json = JSON.stringify(header);
+    json += ' '.repeat((8 - (json.length % 8)) % 8);
+    const out = new Uint8Array(8 + json.length + offset);
+    new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+    out.set(new TextEncoder().encode(json), 8);
+    return out;
+  }
+  const HINT =
+    "the file does not record its layout and its shapes fit layout 'pytorch' (a PyTorch state dict, nn.Linear weights n_out × n_in): pass { layout: 'pytorch' }";
+
+  it.each([
+    // nn.Linear(3, 5), nn.Linear(5, 4), nn.Linear(4, 2): every layer non-square
+    ['non-square layers', 'pytorch-mlp.safetensors'],
+    // nn.Linear(4, 4), nn.Linear(4, 2): the square first layer reads fine in either layout
+    ['a square layer, then a non-square one', { w0: [4, 4], b0: [4], w1: [2, 4], b1: [2] }],
+    // nn.Linear(2, 4), nn.Linear(4, 4): the square layer last
+    ['a non-square layer, then a square one', { w0: [4, 2], b0: [4], w1: [4, 4], b1: [4] }],
+    // nn.Linear(3, 2): the weight alone would read as 2 → 3; its bias has 2 entries
+    ['a single layer (caught by the bias)', { w0: [2, 3], b0: [2] }],
+  ] as const)('suggests layout pytorch: %s', async (_, spec) => {
+    const bytes =
+      typeof spec === 'string'
+        ? fixture(spec)
+        : stateDict(
+            Object.fromEntries(
+              Object.entries(spec).map(([k, shape]) => [
+                `layers.${k[1]}.${k[0] === 'w' ? 'weight' : 'bias'}`,
+                [...shape],
+              ]),
+            ),
+          );
+    const error = await Network.fromSafetensors(bytes).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toContain(HINT);
+    // …and the suggestion works.
+    const net = await Network.fromSafetensors(bytes, { layout: 'pytorch' });
+    expect(net.layers.length).toBeGreaterThan(1);
+    net.dispose();
+  });
+
+  it("suggests layout in-out for an in-out file without metadata loaded as 'pytorch'", async () => {
+    const bytes = stateDict({
+      'layers.0.weight': [4, 4],
+      'layers.0.bias': [4],
+      'layers.1.weight': [4, 2],
+      'layers.1.bias': [2],
+    });
+    await expect(Network.fromSafetensors(bytes, { layout: 'pytorch' })).rejects.toThrow(
+      "its shapes fit layout 'in-out': pass { layout: 'in-out' }",
+    );
+  });
+
+  it('gives no hint when the other layout does not fit either, or the file records its layout', async () => {
+    const neither = stateDict({ 'layers.0.weight': [2, 3], 'layers.0.bias': [5] });
+    const error = (await Network.fromSafetensors(neither).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).not.toContain('pass { layout');
+  });
+});
+
 describe('fromSafetensors errors', () => {
   const small = async () => (await Network.create({ layers: [2, 3, 1], seed: 1 })).toSafetensors();
 

@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { Network, type ActivationName, type Dtype, type OptimizerName } from '../index.js';
 import { mulberry32, seedState } from '../init.js';
 import { toONNX } from '../onnx.js';
-import { checkWritable, openAtomic, writeFileAtomic } from './atomic-write.js';
+import { openAtomic, writeFileAtomic } from './atomic-write.js';
 import { readTable, scanCsv } from './csv.js';
 import {
   decodeRow,
@@ -24,7 +24,13 @@ import {
   type Task,
 } from './encoding.js';
 import { CliError } from './errors.js';
-import { kind, loadModel, saveModel } from './model-file.js';
+import { loadModel, saveModel } from './model-file.js';
+import {
+  preflightEvaluate,
+  preflightExport,
+  preflightPredict,
+  preflightTrain,
+} from './preflight.js';
 import { createProgress } from './progress.js';
 
 export type Print = (line: string) => void;
@@ -89,8 +95,7 @@ function permuteRows(m: Float64Array, width: number, order: Uint32Array): Float6
 
 export async function train(o: TrainOptions, print: Print): Promise<void> {
   // A bad model file name or an unwritable directory fails now, not after the training.
-  kind(o.out);
-  checkWritable(o.out);
+  preflightTrain(o);
   const table = readTable(o.data, (columns) =>
     trainingSelection(o.data, columns, o.target, o.features, o.task),
   );
@@ -147,6 +152,7 @@ async function modelWithEncoding(model: string): Promise<{ net: Network<Dtype>; 
 }
 
 export async function evaluate(o: { model: string; data: string }, print: Print): Promise<void> {
+  preflightEvaluate(o);
   const { net, enc } = await modelWithEncoding(o.model);
   const table = readTable(o.data, () => modelSelection(enc, true));
   const x = encodeFeatures(table, enc);
@@ -195,7 +201,7 @@ export async function predict(
   print: Print,
   write: Write,
 ): Promise<void> {
-  if (o.out !== undefined) checkWritable(o.out);
+  preflightPredict(o);
   const { net, enc } = await modelWithEncoding(o.model);
   const { out, rows, columns } = predictRows(net, enc, o.data);
   const column = `predicted_${enc.target}`;
@@ -241,7 +247,7 @@ export async function exportOnnx(
   o: { model: string; onnx: string; opset: number },
   print: Print,
 ): Promise<void> {
-  checkWritable(o.onnx);
+  preflightExport(o);
   const net = await loadModel(o.model);
   const meta = net.metadata;
   if (meta['feature_mean'] !== undefined) {

@@ -225,9 +225,10 @@ export function recordFromSafetensors(
   }
   const options = { ...fileOptions, ...read.architecture } as NetworkOptions<Dtype>;
   // Before anything is allocated from them: the sizes drive the arrays below.
-  const layers = checkFileLayers(
-    options.layers ?? inferLayers(file.tensors, layout),
-    'safetensors',
+  // The layer sizes the caller or the file's architecture gives (else inferred per layout).
+  const given = options.layers;
+  const layers = withLayoutHint(file.tensors, layout, stored, given, () =>
+    checkFileLayers(options.layers ?? inferLayers(file.tensors, layout), 'safetensors'),
   );
   options.layers = layers;
   // The training slots, checked before anything is read: each slot is a full copy of the
@@ -278,7 +279,7 @@ export function recordFromSafetensors(
     }
     return { weights, biases };
   };
-  const found = find('');
+  const found = withLayoutHint(file.tensors, layout, stored, given, () => find(''));
   const foundSlots = slots.map((slot) => find(`optimizer.${slot}.`));
   if (expected.size !== file.tensors.size) {
     const unexpected = [...file.tensors.keys()].filter((name) => !expected.has(name));
@@ -372,6 +373,63 @@ function tensorOf(
     );
   }
   return t;
+}
+
+/**
+ * Runs `shapes` (the layer inference or the parameter lookup) and, when it fails with a shape
+ * error on a file that does not record its layout (a PyTorch state dict has no
+ * `wasm_mlp.layout`), adds `pass { layout: … }` to the message if every weight and bias fits
+ * the other layout. A mismatch in one layer can surface far from it (a square first layer of a
+ * PyTorch file reads fine, then the next layer's input count disagrees, or a single layer's
+ * bias has the wrong length), so the hint checks the whole file, not the failing tensor.
+ */
+function withLayoutHint<T>(
+  tensors: Map<string, TensorEntry>,
+  layout: WeightLayout,
+  stored: string | undefined,
+  layers: readonly number[] | undefined,
+  shapes: () => T,
+): T {
+  try {
+    return shapes();
+  } catch (e) {
+    if (!(e instanceof FormatError) || stored !== undefined || /pass \{ layout:/.test(e.message)) {
+      throw e;
+    }
+    const other: WeightLayout = layout === 'pytorch' ? 'in-out' : 'pytorch';
+    if (!fitsLayout(tensors, other, layers)) throw e;
+    throw new FormatError(
+      `${e.message}; the file does not record its layout and its shapes fit layout '${other}'` +
+        `${other === 'pytorch' ? ' (a PyTorch state dict, nn.Linear weights n_out × n_in)' : ''}: ` +
+        `pass { layout: '${other}' }`,
+    );
+  }
+}
+
+/** Whether every `layers.{i}.weight` / `.bias` has the shapes `layout` expects. */
+function fitsLayout(
+  tensors: Map<string, TensorEntry>,
+  layout: WeightLayout,
+  given: readonly number[] | undefined,
+): boolean {
+  try {
+    const layers = given ?? inferLayers(tensors, layout);
+    const seen = new Set<string>();
+    for (let i = 0; i + 1 < layers.length; i++) {
+      const [nIn, nOut] = [layers[i]!, layers[i + 1]!];
+      tensorOf(
+        tensors,
+        `layers.${i}.weight`,
+        layout === 'pytorch' ? [nOut, nIn] : [nIn, nOut],
+        layout,
+        seen,
+      );
+      tensorOf(tensors, `layers.${i}.bias`, [nOut], layout, seen);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Layer sizes from `layers.{i}.weight` shapes, for files without an architecture. */

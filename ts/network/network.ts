@@ -30,6 +30,7 @@ import {
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
+import { unreachableTargetWarning } from '../output-range.js';
 import {
   checkTargets,
   reductionOf,
@@ -128,6 +129,8 @@ export class Network<D extends Dtype = 'f32'> {
    */
   #midEpoch = false;
   #metadata: Record<string, string> = {};
+  /** Whether the targets-outside-the-output-range warning was shown (once per network). */
+  #warnedUnreachable = false;
 
   private constructor(options: ResolvedOptions<D>, backend: Backend) {
     this.#options = options;
@@ -381,6 +384,20 @@ export class Network<D extends Dtype = 'f32'> {
     const cols = this.#layers[last]!;
     const Y = toMatrix(name, value, cols, `layers[${last}]`, this.dtype, { batch, what });
     checkTargets(this.#options.loss, Y.data, cols, name);
+    if (!this.#warnedUnreachable) {
+      const activations = this.#options.activations;
+      const warning = unreachableTargetWarning(
+        activations[activations.length - 1]!,
+        this.#options.loss,
+        Y.data,
+        cols,
+        name,
+      );
+      if (warning !== undefined) {
+        this.#warnedUnreachable = true;
+        console.warn(warning);
+      }
+    }
     return Y;
   }
 
