@@ -112,7 +112,15 @@ export async function build({ install = false } = {}) {
       outfile: 'dist/cli.js',
       platform: 'node',
       metafile: true,
-      banner: { js: '#!/usr/bin/env node' },
+      // The bundled CommonJS packages require Node built-ins (events, fs, readline): an ES
+      // module has no `require`, so esbuild's shim gets one from createRequire.
+      banner: {
+        js: [
+          '#!/usr/bin/env node',
+          "import { createRequire as __wasmMlpCreateRequire } from 'node:module';",
+          'const require = __wasmMlpCreateRequire(import.meta.url);',
+        ].join('\n'),
+      },
       plugins: [siblings],
     }),
   ]);
