@@ -58,11 +58,12 @@ async function resolveString(source: string): Promise<Resolved> {
 function hintFor(url: URL | undefined, base: string | undefined): string {
   if (url === undefined) return 'pass a valid wasm-mlp core with Network.create({ wasm: ... })';
   if (base !== undefined) {
-    const file = url.pathname.split('/').pop() || 'wasm_mlp.wasm';
+    // Worded without the `new URL('…', import…)` pattern: bundlers scan the bundle's text for
+    // it (to emit assets), and the single-file build must not contain it (test/api/inline).
     return (
       `the relative path was resolved against ${isNode() ? 'the current directory' : 'the page'} ` +
-      `(${base}); pass an absolute path or a URL, e.g. new URL('./${file}', import.meta.url) ` +
-      'for a file next to your module'
+      `(${base}); pass an absolute path or a URL; for a file next to your own module, resolve ` +
+      "the path against that module's URL (see the README, 'Loading the WebAssembly core')"
     );
   }
   return 'check the wasm option of Network.create: it names a file or URL that did not load';
