@@ -4,15 +4,23 @@
 //   dist/index.js           ESM bundle of ts/index.ts; loads wasm_mlp.wasm next to itself
 //   dist/index.inline.js    the same API with the core embedded as base64 (wasm-mlp/inline)
 //   dist/worker.js          trainInWorker / serveTraining (wasm-mlp/worker); imports ./index.js
-//   dist/onnx.js            toONNX / fromONNX (wasm-mlp/onnx); imports ./index.js
-//   dist/cli.js             the wasm-mlp command (bin); imports ./index.js and ./onnx.js
-//   dist/types/*.d.ts       declarations (tsc --emitDeclarationOnly)
+//   dist/onnx.js            toONNX / fromONNX (wasm-mlp/onnx); imports ./index.js; protobufjs
+//                           bundled in
+//   dist/cli.js             the wasm-mlp command (bin); imports ./index.js and ./onnx.js;
+//                           commander, csv-parse, csv-stringify, cli-progress bundled in
+//   dist/THIRD-PARTY-LICENSES.txt  the licenses of the bundled packages
+//   dist/types/*.d.ts       declarations of the public entry points (tsc --emitDeclarationOnly)
+// The package has no runtime dependencies: `import 'wasm-mlp'` installs nothing else, and the
+// CLI and ONNX entries carry their few dependencies inside (see the README's package notes).
+// No source maps: they would point to ts/, which is not published, and the bundles are not
+// minified, so stack traces are readable as they are.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { buildWasm } from './build-wasm.mjs';
+import { thirdPartyLicenses } from './third-party-licenses.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -29,7 +37,9 @@ const common = {
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
-  sourcemap: true,
+  sourcemap: false,
+  // Bundled CommonJS packages (protobufjs) resolve through `main` on the neutral platform too.
+  mainFields: ['module', 'main'],
   // Node built-ins are only reached on Node (dynamic imports inside the loader and the worker).
   external: ['node:*'],
   logLevel: 'warning',
@@ -68,7 +78,11 @@ const siblings = {
 
 export async function build({ install = false } = {}) {
   buildWasm({ install });
-  await Promise.all([
+  // Maps left by earlier builds must not ship.
+  for (const name of readdirSync(join(root, 'dist'))) {
+    if (name.endsWith('.map')) rmSync(join(root, 'dist', name));
+  }
+  const [, , , onnx, cli] = await Promise.all([
     esbuild.build({ ...common, entryPoints: ['ts/index.ts'], outfile: 'dist/index.js' }),
     esbuild.build({
       ...common,
@@ -83,25 +97,37 @@ export async function build({ install = false } = {}) {
       outfile: 'dist/worker.js',
       plugins: [siblings],
     }),
-    // wasm-mlp/onnx: protobufjs stays a dependency (not bundled).
+    // wasm-mlp/onnx: protobufjs (light) bundled in, so the package has no runtime dependency.
     esbuild.build({
       ...common,
       entryPoints: ['ts/onnx.ts'],
       outfile: 'dist/onnx.js',
-      packages: 'external',
+      metafile: true,
       plugins: [siblings],
     }),
-    // The `wasm-mlp` command (bin).
+    // The `wasm-mlp` command (bin), its argument, CSV and progress packages bundled in.
     esbuild.build({
       ...common,
       entryPoints: ['ts/cli/main.ts'],
       outfile: 'dist/cli.js',
       platform: 'node',
-      packages: 'external',
-      banner: { js: '#!/usr/bin/env node' },
+      metafile: true,
+      // The bundled CommonJS packages require Node built-ins (events, fs, readline): an ES
+      // module has no `require`, so esbuild's shim gets one from createRequire.
+      banner: {
+        js: [
+          '#!/usr/bin/env node',
+          "import { createRequire as __wasmMlpCreateRequire } from 'node:module';",
+          'const require = __wasmMlpCreateRequire(import.meta.url);',
+        ].join('\n'),
+      },
       plugins: [siblings],
     }),
   ]);
+  writeFileSync(
+    join(root, 'dist', 'THIRD-PARTY-LICENSES.txt'),
+    thirdPartyLicenses(root, [onnx.metafile, cli.metafile]),
+  );
   // From scratch: a declaration of a moved or deleted module must not linger in the package.
   rmSync(join(root, 'dist', 'types'), { recursive: true, force: true });
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);

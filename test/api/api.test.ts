@@ -291,7 +291,7 @@ describe('wasm sources', () => {
     await expect(
       Network.create({ layers: [2, 1], wasm: '/nonexistent/wasm_mlp.wasm' }),
     ).rejects.toThrow(
-      /^could not load the WebAssembly core from file:\/\/\/nonexistent\/wasm_mlp\.wasm: .*ENOENT.*npm run build/,
+      /^could not load the WebAssembly core from file:\/\/\/nonexistent\/wasm_mlp\.wasm: .*ENOENT.*Fix: check the wasm option of Network\.create/,
     );
   });
 

@@ -37,12 +37,11 @@ describe('relaxed-SIMD build selection', () => {
     // An app that copied only wasm_mlp.wasm next to its bundle (e.g. with esbuild).
     const app = mkdtempSync(join(tmpdir(), 'wasm-mlp-fallback-'));
     try {
-      for (const file of ['index.js', 'index.js.map']) {
-        copyFileSync(
-          fileURLToPath(new URL(`../../dist/${file}`, import.meta.url)),
-          join(app, file),
-        );
-      }
+      // dist/ ships no source maps (issue 12): the bundle alone.
+      copyFileSync(
+        fileURLToPath(new URL('../../dist/index.js', import.meta.url)),
+        join(app, 'index.js'),
+      );
       copyFileSync(PLAIN_PATH, join(app, 'wasm_mlp.wasm'));
       const { Network } = (await import(
         /* @vite-ignore */ pathToFileURL(join(app, 'index.js')).href

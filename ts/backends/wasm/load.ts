@@ -5,8 +5,10 @@
  *   the file next to the bundle (`dist/wasm_mlp.wasm` for `dist/index.js`), or
  *   `wasm_mlp_relaxed.wasm` where relaxed SIMD validates; in the single-file build
  *   (`dist/index.inline.js`) the embedded bytes of the plain build instead.
- * - Node: `file:` URLs and plain paths are read with `fs` (relative paths resolve against the
- *   current directory); `http(s):` URLs are fetched.
+ * - Node: `file:` URLs and plain paths are read with `fs`; a relative path resolves against the
+ *   current directory (`process.cwd()`), as `fs` resolves it: the loader cannot know the
+ *   caller's module, so a file next to it is `new URL('./file.wasm', import.meta.url)`;
+ *   `http(s):` URLs are fetched.
  * - Browsers: URLs (and strings, resolved against the document) are fetched and compiled with
  *   `WebAssembly.compileStreaming`, falling back to `arrayBuffer()` when the server does not
  *   send `Content-Type: application/wasm`.
@@ -30,15 +32,53 @@ function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 
+/** A string source resolved to a URL, and the base a relative one was resolved against. */
+interface Resolved {
+  url: URL;
+  /** The current directory (Node) or the document's base URL, when the string was relative. */
+  base?: string;
+}
+
 /** Resolves a string source to a URL: absolute URLs as is, otherwise a path (Node) or a relative URL. */
-async function resolveString(source: string): Promise<URL> {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) return new URL(source);
+async function resolveString(source: string): Promise<Resolved> {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) {
+    return { url: new URL(source) };
+  }
   if (isNode()) {
     const { pathToFileURL } = await nodeBuiltin<typeof import('node:url')>('node:url');
-    return pathToFileURL(source);
+    const { isAbsolute } = await nodeBuiltin<typeof import('node:path')>('node:path');
+    const url = pathToFileURL(source);
+    return isAbsolute(source) ? { url } : { url, base: process.cwd() };
   }
   const base = typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href;
-  return new URL(source, base);
+  return base === undefined ? { url: new URL(source) } : { url: new URL(source, base), base };
+}
+
+/** What to do about a core that did not load, for the one who chose the source. */
+function hintFor(url: URL | undefined, base: string | undefined): string {
+  if (url === undefined) return 'pass a valid wasm-mlp core with Network.create({ wasm: ... })';
+  if (base !== undefined) {
+    // Worded without the `new URL('…', import…)` pattern: bundlers scan the bundle's text for
+    // it (to emit assets), and the single-file build must not contain it (test/api/inline).
+    return (
+      `the relative path was resolved against ${isNode() ? 'the current directory' : 'the page'} ` +
+      `(${base}); pass an absolute path or a URL; for a file next to your own module, resolve ` +
+      "the path against that module's URL (see the README, 'Loading the WebAssembly core')"
+    );
+  }
+  return 'check the wasm option of Network.create: it names a file or URL that did not load';
+}
+
+/** The hint for the default source: the file that ships next to the bundle is missing or broken. */
+function defaultHint(url: URL): string {
+  const file = url.pathname.split('/').pop() || 'wasm_mlp.wasm';
+  return (
+    `wasm-mlp expects ${file} next to its JavaScript bundle (dist/index.js in the package); ` +
+    'the installed package may be incomplete: reinstall wasm-mlp. If a bundler or a copy step ' +
+    `moved the JavaScript without ${file}, copy ${file} next to it, pass ` +
+    "Network.create({ wasm: <path, URL or bytes> }), or import 'wasm-mlp/inline' (the core " +
+    'embedded). (In a clone of the wasm-mlp repository: npm run build.)'
+  );
 }
 
 /** Function imports are stubbed (the core is not expected to need any); they throw if called. */
@@ -81,15 +121,15 @@ async function compileUrl(url: URL): Promise<WebAssembly.Module> {
 async function instantiate(
   compile: () => Promise<WebAssembly.Module>,
   label: string,
+  hint: string,
 ): Promise<WasmCore> {
   let module: WebAssembly.Module;
   try {
     module = await compile();
   } catch (error) {
-    if (error instanceof WasmMlpError) throw error;
+    const message = (error as Error).message;
     throw new WasmMlpError(
-      `could not load the WebAssembly core from ${label}: ${(error as Error).message}. ` +
-        "Build it with 'npm run build', or pass the module with Network.create({ wasm: ... })",
+      `could not load the WebAssembly core from ${label}: ${message}. Fix: ${hint}`,
     );
   }
   const instance = await WebAssembly.instantiate(module, importsFor(module));
@@ -124,7 +164,7 @@ export async function loadWasm(source?: WasmSource): Promise<WasmCore> {
   const candidates = defaultWasmSources();
   for (const [i, candidate] of candidates.entries()) {
     try {
-      return await loadSource(candidate);
+      return await loadSource(candidate, true);
     } catch (error) {
       // The last candidate is the plain build every install has: its error is the one to report.
       if (i === candidates.length - 1) throw error;
@@ -133,24 +173,29 @@ export async function loadWasm(source?: WasmSource): Promise<WasmCore> {
   throw new WasmMlpError('no default WebAssembly source');
 }
 
-function loadSource(source: WasmSource): Promise<WasmCore> {
+function loadSource(source: WasmSource, isDefault = false): Promise<WasmCore> {
   if (typeof source === 'string' || source instanceof URL) {
-    const urlPromise = typeof source === 'string' ? resolveString(source) : Promise.resolve(source);
-    return urlPromise.then((url) =>
-      cached(byHref, url.href, () => instantiate(() => compileUrl(url), url.href)),
-    );
+    const resolved =
+      typeof source === 'string' ? resolveString(source) : Promise.resolve({ url: source });
+    return resolved.then(({ url, base }: Resolved) => {
+      const hint = isDefault ? defaultHint(url) : hintFor(url, base);
+      return cached(byHref, url.href, () => instantiate(() => compileUrl(url), url.href, hint));
+    });
   }
+  const hint = hintFor(undefined, undefined);
   if (source instanceof WebAssembly.Module) {
-    return cached(byObject, source, () => instantiate(async () => source, 'a WebAssembly.Module'));
+    return cached(byObject, source, () =>
+      instantiate(async () => source, 'a WebAssembly.Module', hint),
+    );
   }
   if (typeof Response !== 'undefined' && source instanceof Response) {
     return cached(byObject, source, () =>
-      instantiate(() => compileResponse(source), source.url || 'a Response'),
+      instantiate(() => compileResponse(source), source.url || 'a Response', hint),
     );
   }
   if (source instanceof ArrayBuffer || source instanceof Uint8Array) {
     return cached(byObject, source, () =>
-      instantiate(() => WebAssembly.compile(source as BufferSource), 'the given bytes'),
+      instantiate(() => WebAssembly.compile(source as BufferSource), 'the given bytes', hint),
     );
   }
   return Promise.reject(new WasmMlpError('unsupported wasm source'));
