@@ -106,9 +106,12 @@ export function networkInternals(net: Network<Dtype>): NetworkInternals {
  * whose length is a multiple of `layers[0]` (of `layers[L]` for `y`), or as `number[][]`
  * rows. Values are rounded to the network's dtype when copied in.
  *
- * @typeParam D the dtype: `'f32'` (default, `Float32Array`s) or `'f64'` (`Float64Array`s)
+ * @typeParam D the dtype: `'f32'` (`Float32Array`s) or `'f64'` (`Float64Array`s). `create`
+ *   infers it from the options (`'f32'` when they name none); the bare type `Network` means
+ *   either (`Network<Dtype>`), so `const net: Network = await Network.create(opts)` type-checks
+ *   for any `opts: NetworkOptions`, and its outputs are typed `Float32Array | Float64Array`.
  */
-export class Network<D extends Dtype = 'f32'> {
+export class Network<D extends Dtype = Dtype> {
   readonly #options: ResolvedOptions<D>;
   readonly #layers: readonly number[];
   readonly #offsets: LayerOffsets[];
@@ -537,11 +540,7 @@ export class Network<D extends Dtype = 'f32'> {
    * disposed meanwhile. While it runs, methods that change the parameters throw StateError.
    * @returns the per-epoch history
    */
-  async fit(
-    x: MatrixInput,
-    y: MatrixInput,
-    options: FitOptions<MatrixInput, MatrixInput> = {},
-  ): Promise<History> {
+  async fit(x: MatrixInput, y: MatrixInput, options: FitOptions = {}): Promise<History> {
     this.#mutable('fit()');
     const X = this.#x(x);
     const Y = this.#y(y, X.batch, 'the batch of x');
