@@ -55,6 +55,8 @@ import {
   type NetworkParameters,
   type ParametersInput,
 } from './parameters.js';
+import { withAwaitHint } from './pending.js';
+import { inspection, summarize, type InspectFn, type SummaryFacts } from './summary.js';
 import {
   buildRecord,
   restoreNetwork,
@@ -80,6 +82,13 @@ export interface Evaluation {
 type Cache = { readonly batch: number } | { readonly usedBy: string } | null;
 /** The cache state after trainStep (one shared object: the hot path allocates nothing). */
 const USED_BY_TRAIN_STEP: Cache = { usedBy: 'trainStep()' };
+
+/**
+ * The key only this module holds: the constructor throws without it, so `new Network(…)` from
+ * JavaScript (where TypeScript's `private` does not apply) fails at once with a clear message
+ * instead of later with a bare TypeError.
+ */
+const CONSTRUCT: unique symbol = Symbol('Network.create');
 
 /** @internal Internals reachable by `crossCheck` (same package), not part of the public API. */
 export interface NetworkInternals {
@@ -132,7 +141,13 @@ export class Network<D extends Dtype = Dtype> {
   #midEpoch = false;
   #metadata: Record<string, string> = {};
 
-  private constructor(options: ResolvedOptions<D>, backend: Backend) {
+  private constructor(key: typeof CONSTRUCT, options: ResolvedOptions<D>, backend: Backend) {
+    if (key !== CONSTRUCT) {
+      throw new StateError(
+        "Network cannot be constructed with 'new': use 'const net = await Network.create(options)' " +
+          '(or Network.fromJSON / fromSafetensors to load one)',
+      );
+    }
     this.#options = options;
     this.#layers = Object.freeze([...options.layers]);
     this.#offsets = layerOffsets(options.layers);
@@ -162,8 +177,14 @@ export class Network<D extends Dtype = Dtype> {
    * const net = await Network.create({ layers: [2, 3, 1], learningRate: 0.5, seed: 1 });
    * @throws OptionError for an invalid or unknown option (the promise rejects)
    * @throws WasmMlpError if the WebAssembly core cannot be loaded
+   * @throws StateError (synchronously) when a member of the network is read from the returned
+   *   promise itself, i.e. the `await` was forgotten
    */
-  static async create<D extends Dtype = 'f32'>(options: NetworkOptions<D>): Promise<Network<D>> {
+  static create<D extends Dtype = 'f32'>(options: NetworkOptions<D>): Promise<Network<D>> {
+    return withAwaitHint(Network.#create(options), Network.prototype, 'Network.create(…)');
+  }
+
+  static async #create<D extends Dtype>(options: NetworkOptions<D>): Promise<Network<D>> {
     const resolved = resolveOptions(options);
     const params = initialParameters(resolved.layers, resolved.seed, resolved.initializers);
     const spec: ModelSpec = {
@@ -180,7 +201,7 @@ export class Network<D extends Dtype = Dtype> {
       const core = await loadWasm(resolved.wasm);
       backend = await WasmBackend.create(core, spec, resolved.dtype, params);
     }
-    return new Network<D>(resolved, backend);
+    return new Network<D>(CONSTRUCT, resolved, backend);
   }
 
   /**
@@ -643,6 +664,48 @@ export class Network<D extends Dtype = Dtype> {
       },
       options,
     );
+  }
+
+  #facts(): SummaryFacts {
+    return {
+      layers: this.#layers,
+      activations: this.activations,
+      lossName: this.lossName,
+      optimizer: this.optimizer,
+      learningRate: this.#learningRate,
+      dtype: this.dtype,
+      backend: this.backend,
+      ordering: this.ordering,
+      parameterCount: this.parameterCount,
+      epochsTrained: this.#epochs,
+    };
+  }
+
+  /**
+   * A readable multi-line description, like Keras's `model.summary()`: one row per layer (shape,
+   * activation, parameter count), then the total parameters, loss, optimizer with learning
+   * rate, ordering and epochs trained; the first line names the backend and dtype.
+   * @example
+   * console.log(net.summary());
+   * @throws StateError after dispose
+   */
+  summary(): string {
+    this.#live();
+    return summarize(this.#facts());
+  }
+
+  /**
+   * What `console.log(net)` and `util.inspect(net)` show in Node: `Network { layers: [ 2, 3, 1 ],
+   * activations: …, loss, optimizer, learningRate, dtype, backend, parameters, epochsTrained }`
+   * (`Network { disposed: true }` once disposed). Node passes its own `inspect`, so nothing
+   * here imports `node:util`.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options?: object,
+    inspect?: InspectFn,
+  ): string {
+    return inspection(this.#disposed ? null : this.#facts(), options, inspect);
   }
 
   /**
