@@ -12,7 +12,7 @@ import type { Backend } from '../backends/backend.js';
 import { ReferenceBackend } from '../backends/reference/network.js';
 import { loadWasm } from '../backends/wasm/load.js';
 import { WasmBackend } from '../backends/wasm/network.js';
-import { ShapeError, StateError, describe } from '../errors.js';
+import { OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
   planFit,
@@ -30,8 +30,10 @@ import {
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
+import { classesOf, oneHotLabels, toRows } from '../labels.js';
 import {
   checkTargets,
+  coreLoss,
   reductionOf,
   type Activation,
   type InitializerName,
@@ -72,6 +74,15 @@ export interface Evaluation {
   loss: number;
   /** Fraction of rows classified right: argmax for several outputs, threshold 0.5 for one. */
   accuracy: number;
+}
+
+/** Options of {@link Network.predict}. */
+export interface PredictOptions {
+  /**
+   * `'flat'` (default): one row-major typed array of the dtype. `'rows'`: a `number[][]`, one
+   * array of `layers[L]` outputs per input row.
+   */
+  as?: 'flat' | 'rows';
 }
 
 // `Symbol.dispose` is standard in Node ≥ 20.4 and recent browsers; elsewhere use the
@@ -140,6 +151,11 @@ export class Network<D extends Dtype = Dtype> {
    */
   #midEpoch = false;
   #metadata: Record<string, string> = {};
+  /**
+   * The one-hot rows of the last sparse labels (`'sparse-categorical-cross-entropy'`), reused by
+   * the synchronous methods so a `trainStep` loop does not allocate; `fit` expands its own.
+   */
+  #oneHot: Float32Array | Float64Array | undefined;
 
   private constructor(key: typeof CONSTRUCT, options: ResolvedOptions<D>, backend: Backend) {
     if (key !== CONSTRUCT) {
@@ -190,7 +206,7 @@ export class Network<D extends Dtype = Dtype> {
     const spec: ModelSpec = {
       layers: resolved.layers,
       activations: resolved.activations,
-      loss: resolved.loss,
+      loss: coreLoss(resolved.loss),
       optimizer: resolved.optimizer,
       ordering: resolved.ordering,
     };
@@ -400,9 +416,16 @@ export class Network<D extends Dtype = Dtype> {
     return toMatrix('x', value, this.#layers[0]!, 'layers[0]', this.dtype);
   }
 
-  #y(value: unknown, batch: number, what: string, name = 'y'): Matrix {
+  /** `reuse`: the result is only read during the call, so the one-hot buffer may be reused. */
+  #y(value: unknown, batch: number, what: string, name = 'y', reuse = true): Matrix {
     const last = this.#layers.length - 1;
     const cols = this.#layers[last]!;
+    if (this.#options.loss === 'sparse-categorical-cross-entropy') {
+      const scratch = reuse ? this.#oneHot : undefined;
+      const Y = oneHotLabels(name, value, cols, this.dtype, { batch, what }, scratch);
+      if (reuse && Y.data.buffer !== scratch?.buffer) this.#oneHot = Y.data;
+      return Y;
+    }
     const Y = toMatrix(name, value, cols, `layers[${last}]`, this.dtype, { batch, what });
     checkTargets(this.#options.loss, Y.data, cols, name);
     return Y;
@@ -514,11 +537,23 @@ export class Network<D extends Dtype = Dtype> {
 
   /**
    * The outputs for `x` (`batch × layers[L]`, row-major, of the dtype), computed in chunks of
-   * 1024 rows so any number of rows fits. Does not leave a cache for {@link backward}.
-   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   * 1024 rows so any number of rows fits. Does not leave a cache for {@link backward}. With
+   * `{ as: 'rows' }`, a `number[][]` instead (one array of `layers[L]` values per row).
+   * @example
+   * const rows = net.predict([[0, 1], [1, 1]], { as: 'rows' }); // [[0.93], [0.08]]
+   * @throws ShapeError, NonFiniteError, StateError; OptionError for an unknown `as`
+   *   (network unchanged)
    */
-  predict(x: MatrixInput): ArrayFor<D> {
+  predict(x: MatrixInput, options?: { as?: 'flat' }): ArrayFor<D>;
+  /** The outputs as `number[][]`, one array of `layers[L]` values per row of `x`. */
+  predict(x: MatrixInput, options: { as: 'rows' }): number[][];
+  predict(x: MatrixInput, options?: PredictOptions): ArrayFor<D> | number[][];
+  predict(x: MatrixInput, options: PredictOptions = {}): ArrayFor<D> | number[][] {
     this.#live();
+    const as: unknown = (options as { as?: unknown } | null)?.as ?? 'flat';
+    if (as !== 'flat' && as !== 'rows') {
+      throw new OptionError(`predict: as must be 'flat' or 'rows', got ${describe(as)}`);
+    }
     const X = this.#x(x);
     const nIn = this.#layers[0]!;
     const nOut = this.#layers[this.#layers.length - 1]!;
@@ -529,7 +564,27 @@ export class Network<D extends Dtype = Dtype> {
       out.set(this.#backend.forward(X.data.subarray(from * nIn, to * nIn), to - from), from * nOut);
     }
     this.#cache = { usedBy: 'predict()' };
-    return out as ArrayFor<D>;
+    return as === 'rows' ? toRows(out, nOut) : (out as ArrayFor<D>);
+  }
+
+  /**
+   * The predicted class of each row of `x`: the index of the largest output with several
+   * outputs (softmax or not), `ŷ ≥ 0.5 → 1` else 0 with a single sigmoid output. Compare it
+   * with the class ids of `'sparse-categorical-cross-entropy'` (`Array.from` gives a `number[]`).
+   * @throws StateError for a single output that is not a sigmoid (a regression has no
+   *   classes); ShapeError, NonFiniteError, StateError (network unchanged)
+   */
+  predictClasses(x: MatrixInput): Int32Array {
+    this.#live();
+    const nOut = this.#layers[this.#layers.length - 1]!;
+    const last = this.#options.activations[this.#options.activations.length - 1]!;
+    if (nOut === 1 && last.type !== 'sigmoid') {
+      throw new StateError(
+        `predictClasses() needs several outputs or one sigmoid output, but this network has one ` +
+          `'${last.type}' output (a regression); use predict()`,
+      );
+    }
+    return classesOf(this.predict(x), nOut);
   }
 
   /**
@@ -564,7 +619,8 @@ export class Network<D extends Dtype = Dtype> {
   async fit(x: MatrixInput, y: MatrixInput, options: FitOptions = {}): Promise<History> {
     this.#mutable('fit()');
     const X = this.#x(x);
-    const Y = this.#y(y, X.batch, 'the batch of x');
+    // Sparse labels are expanded once here (fit keeps them across awaits), none per batch.
+    const Y = this.#y(y, X.batch, 'the batch of x', 'y', false);
     const ctx: FitContext = {
       backend: this.#backend,
       reduction: reductionOf(this.#options.loss),
@@ -579,7 +635,13 @@ export class Network<D extends Dtype = Dtype> {
       live: () => this.#live(),
       matrices: (vx, vy) => {
         const VX = toMatrix('validationData.x', vx, this.#layers[0]!, 'layers[0]', this.dtype);
-        const VY = this.#y(vy, VX.batch, 'the batch of validationData.x', 'validationData.y');
+        const VY = this.#y(
+          vy,
+          VX.batch,
+          'the batch of validationData.x',
+          'validationData.y',
+          false,
+        );
         return { X: VX, Y: VY };
       },
     };
