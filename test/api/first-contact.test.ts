@@ -28,6 +28,13 @@ describe('construction', () => {
     expect(inspect(pending)).toMatch(/^Promise/);
     const net = await pending;
     expect(net.predict([0, 1])).toHaveLength(1);
+    const loading = [
+      Network.fromJSON(net.toJSON()),
+      Network.fromSafetensors(net.toSafetensors()),
+    ] as unknown as { fit: unknown }[];
+    expect(() => loading[0]!.fit).toThrow("use 'const net = await Network.fromJSON(…)'");
+    expect(() => loading[1]!.fit).toThrow("use 'const net = await Network.fromSafetensors(…)'");
+    for (const p of loading) ((await p) as unknown as Network).dispose();
     net.dispose();
   });
 });

@@ -232,9 +232,20 @@ export class Network<D extends Dtype = Dtype> {
    *   too deep; OptionError for an invalid architecture (layer sizes included); NonFiniteError
    *   for NaN/±Infinity values
    */
-  static async fromJSON<D extends Dtype = Dtype>(
+  static fromJSON<D extends Dtype = Dtype>(
     json: ModelJSON | string,
     options: LoadOptions = {},
+  ): Promise<Network<D>> {
+    return withAwaitHint(
+      Network.#fromJSON<D>(json, options),
+      Network.prototype,
+      'Network.fromJSON(…)',
+    );
+  }
+
+  static async #fromJSON<D extends Dtype>(
+    json: ModelJSON | string,
+    options: LoadOptions,
   ): Promise<Network<D>> {
     const { options: arch, record } = recordFromJSON(json);
     return Network.fromRecord<D>(arch, record, options, 'model JSON');
@@ -257,9 +268,20 @@ export class Network<D extends Dtype = Dtype> {
    *   names the tensor and the expected shape, and suggests the other layout when it fits);
    *   OptionError for an invalid architecture (layer sizes included)
    */
-  static async fromSafetensors<D extends Dtype = Dtype>(
+  static fromSafetensors<D extends Dtype = Dtype>(
     bytes: Uint8Array,
     options: LoadOptions & SafetensorsReadOptions = {},
+  ): Promise<Network<D>> {
+    return withAwaitHint(
+      Network.#fromSafetensors<D>(bytes, options),
+      Network.prototype,
+      'Network.fromSafetensors(…)',
+    );
+  }
+
+  static async #fromSafetensors<D extends Dtype>(
+    bytes: Uint8Array,
+    options: LoadOptions & SafetensorsReadOptions,
   ): Promise<Network<D>> {
     const { layout, architecture, ...load } = options;
     const read: SafetensorsReadOptions = {};
