@@ -9,7 +9,7 @@ import {
   type FitOptions,
   type History,
   type NetworkOptions,
-} from '../../ts/index.js';
+} from 'wasm-mlp';
 
 describe('types users write', () => {
   it('accepts `const net: Network = await Network.create(opts)` with `opts: NetworkOptions`', async () => {
