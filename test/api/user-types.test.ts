@@ -3,13 +3,7 @@
 // `tsc --noEmit -p tsconfig.json` (CI's lint, which includes test/); vitest runs the calls, so
 // the file also fails if the code it types stops working.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  Network,
-  type Dtype,
-  type FitOptions,
-  type History,
-  type NetworkOptions,
-} from 'wasm-mlp';
+import { Network, type Dtype, type FitOptions, type History, type NetworkOptions } from 'wasm-mlp';
 
 describe('types users write', () => {
   it('accepts `const net: Network = await Network.create(opts)` with `opts: NetworkOptions`', async () => {
