@@ -37,8 +37,9 @@ export class OptionError extends WasmMlpError {
 }
 
 /**
- * A target value the loss cannot take: outside [0, 1] for a cross-entropy, or a row that does
- * not sum to 1 for `'categorical-cross-entropy'`.
+ * A target value the loss cannot take: outside [0, 1] for a cross-entropy, a row that does
+ * not sum to 1 for `'categorical-cross-entropy'`, or a label that is not an integer class id in
+ * [0, layers[L]) for `'sparse-categorical-cross-entropy'`.
  */
 export class TargetError extends WasmMlpError {
   override name = 'TargetError';
@@ -68,7 +69,9 @@ export class DivergenceError extends WasmMlpError {
 /**
  * The call is not allowed in the network's current state: the network was disposed,
  * `backward()` was called without a preceding `forward()`, or a method that changes the
- * parameters was called while `fit()` is running.
+ * parameters was called while `fit()` is running; or a network was constructed with `new`
+ * (or read from the un-awaited promise of `Network.create`) instead of
+ * `await Network.create(…)`.
  */
 export class StateError extends WasmMlpError {
   override name = 'StateError';

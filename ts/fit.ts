@@ -22,7 +22,7 @@ import {
   describe,
 } from './errors.js';
 import { mulberry32, seedState } from './init.js';
-import type { Matrix } from './inputs.js';
+import type { Matrix, MatrixInput } from './inputs.js';
 import { countCorrect } from './metrics.js';
 import type { Reduction } from './model.js';
 import type { Dtype } from './types.js';
@@ -75,8 +75,11 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** Options of {@link Network.fit}. */
-export interface FitOptions<X = unknown, Y = unknown> {
+/**
+ * Options of {@link Network.fit}. `X` and `Y` type `validationData`; they default to any input
+ * `fit` accepts, so a variable annotated `FitOptions` can be passed to it.
+ */
+export interface FitOptions<X = MatrixInput, Y = MatrixInput> {
   /** Passes over the training rows. Default 1. */
   epochs?: number;
   /**

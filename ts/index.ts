@@ -9,7 +9,8 @@
  * @module
  */
 export { Network } from './network/network.js';
-export type { Evaluation } from './network/network.js';
+export type { Evaluation, PredictOptions } from './network/network.js';
+export { toRows } from './labels.js';
 export type { NetworkParameters, ParametersInput, Gradients } from './network/parameters.js';
 export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network/persistence.js';
 export { JSON_FORMAT_VERSION } from './io/json.js';

@@ -26,12 +26,29 @@ export type Activation =
  *   outputs; needs `'sigmoid'` on the last layer and targets in [0, 1].
  * - `'categorical-cross-entropy'`: `−Σ y·ln ŷ / B`, summed over classes, mean over rows; needs
  *   `'softmax'` on the last layer and target rows in [0, 1] summing to 1.
+ * - `'sparse-categorical-cross-entropy'`: the same loss with integer class labels as targets
+ *   (one class id in [0, k) per row, `k = layers[L]`) instead of one-hot rows; needs
+ *   `'softmax'` on the last layer. The labels are expanded to one-hot rows before they reach a
+ *   backend, so the math (and the backends' {@link CoreLoss}) is the categorical one.
  *
  * The cross-entropies are computed from the last layer's logits (fused with its sigmoid or
  * softmax), so they stay finite for arbitrarily large logits, and their gradient is `(ŷ − y)`
  * divided by the reduction's count.
  */
-export type LossName = 'half-sse' | 'mse' | 'binary-cross-entropy' | 'categorical-cross-entropy';
+export type LossName =
+  | 'half-sse'
+  | 'mse'
+  | 'binary-cross-entropy'
+  | 'categorical-cross-entropy'
+  | 'sparse-categorical-cross-entropy';
+
+/** The losses a backend computes: the sparse one reaches it as the categorical one. */
+export type CoreLoss = Exclude<LossName, 'sparse-categorical-cross-entropy'>;
+
+/** The loss a backend computes for `loss` (see {@link CoreLoss}). */
+export function coreLoss(loss: LossName): CoreLoss {
+  return loss === 'sparse-categorical-cross-entropy' ? 'categorical-cross-entropy' : loss;
+}
 
 /** How a loss combines its terms over a batch (see {@link LossName}). */
 export type Reduction = 'sum' | 'mean';
@@ -89,7 +106,7 @@ export interface ModelSpec {
   readonly layers: readonly number[];
   /** One per weight layer (`layers.length − 1`). */
   readonly activations: readonly Activation[];
-  readonly loss: LossName;
+  readonly loss: CoreLoss;
   readonly optimizer: Optimizer;
   readonly ordering: Ordering;
 }
@@ -107,6 +124,7 @@ export const LOSSES: readonly LossName[] = [
   'mse',
   'binary-cross-entropy',
   'categorical-cross-entropy',
+  'sparse-categorical-cross-entropy',
 ];
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
 export const INITIALIZERS: readonly InitializerName[] = [
@@ -138,7 +156,9 @@ export function reductionOf(loss: LossName): Reduction {
 /** The output activation a cross-entropy loss is fused with (null for the squared errors). */
 export function requiredOutput(loss: LossName): ActivationName | null {
   if (loss === 'binary-cross-entropy') return 'sigmoid';
-  if (loss === 'categorical-cross-entropy') return 'softmax';
+  if (loss === 'categorical-cross-entropy' || loss === 'sparse-categorical-cross-entropy') {
+    return 'softmax';
+  }
   return null;
 }
 

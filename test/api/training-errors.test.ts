@@ -42,7 +42,7 @@ describe('training API: bad options at creation', () => {
     ],
     [
       { layers: [2, 1], loss: 'hinge' },
-      "loss must be 'half-sse', 'mse', 'binary-cross-entropy' or 'categorical-cross-entropy', got 'hinge'",
+      "loss must be 'half-sse', 'mse', 'binary-cross-entropy', 'categorical-cross-entropy' or 'sparse-categorical-cross-entropy', got 'hinge'",
     ],
     [
       { layers: [2, 3], loss: 'categorical-cross-entropy' },

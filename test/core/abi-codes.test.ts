@@ -17,6 +17,7 @@ import {
   ACTIVATIONS,
   LOSSES,
   OPTIMIZERS,
+  coreLoss,
   resolveOptimizer,
   type Activation,
   type ModelSpec,
@@ -90,7 +91,8 @@ describe('TS encoder ↔ Rust decode_config', () => {
   });
 
   it('every loss', () => {
-    for (const loss of LOSSES) check({ ...BASE, loss });
+    // The sparse loss reaches the core as the categorical one (its labels expanded in TS).
+    for (const loss of new Set(LOSSES.map(coreLoss))) check({ ...BASE, loss });
   });
 
   it('every optimizer with its hyperparameters and weight decay', () => {

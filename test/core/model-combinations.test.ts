@@ -12,7 +12,7 @@ import { initialParameters } from '../../ts/init.js';
 import {
   resolveOptimizer,
   type Activation,
-  type LossName,
+  type CoreLoss,
   type ModelSpec,
   type Optimizer,
 } from '../../ts/model.js';
@@ -28,9 +28,9 @@ const HIDDEN: Activation[] = [
 ];
 
 /** Every (loss, output activation) pair a network accepts. */
-const PAIRS: [LossName, Activation][] = [
+const PAIRS: [CoreLoss, Activation][] = [
   ...(['half-sse', 'mse'] as const).flatMap((loss) =>
-    [...HIDDEN, { type: 'softmax' } as const].map((a): [LossName, Activation] => [loss, a]),
+    [...HIDDEN, { type: 'softmax' } as const].map((a): [CoreLoss, Activation] => [loss, a]),
   ),
   ['binary-cross-entropy', { type: 'sigmoid' }],
   ['categorical-cross-entropy', { type: 'softmax' }],

@@ -12,6 +12,7 @@ import { readTable, scanCsv } from './csv.js';
 import {
   decodeRow,
   decodeValue,
+  encodeClassIds,
   encodeFeatures,
   encodeTargets,
   encodingFromMetadata,
@@ -156,7 +157,11 @@ export async function evaluate(o: { model: string; data: string }, print: Print)
   const { net, enc } = await modelWithEncoding(o.model);
   const table = readTable(o.data, () => modelSelection(enc, true));
   const x = encodeFeatures(table, enc);
-  const y = encodeTargets(table, enc);
+  // A model trained by the API on class ids (the CLI itself trains on one-hot rows).
+  const y =
+    net.lossName === 'sparse-categorical-cross-entropy'
+      ? encodeClassIds(table, enc)
+      : encodeTargets(table, enc);
   const { loss, accuracy } = net.evaluate(x, y);
   print(`rows ${table.rows}`);
   if (enc.task === 'classification') {

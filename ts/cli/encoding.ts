@@ -161,12 +161,22 @@ export function encodeTargets(table: Table, enc: Encoding): Float64Array {
     return Float64Array.from(v, (y) => (y - enc.targetMean) / enc.targetStd);
   }
   const k = enc.classes.length;
+  const ids = encodeClassIds(table, enc);
+  const y = new Float64Array(table.rows * k);
+  for (let r = 0; r < table.rows; r++) y[r * k + ids[r]!] = 1;
+  return y;
+}
+
+/**
+ * The class id (index in `enc.classes`) of each row's target, for a classification: the
+ * targets of a model with loss `'sparse-categorical-cross-entropy'`.
+ */
+export function encodeClassIds(table: Table, enc: Encoding): Int32Array {
+  const target = table.target!;
   const classOf = new Map(enc.classes.map((c, i) => [c, i]));
   const toClass = Int32Array.from(target.labels!, (label) => classOf.get(label)!);
   const codes = target.codes!;
-  const y = new Float64Array(table.rows * k);
-  for (let r = 0; r < table.rows; r++) y[r * k + toClass[codes[r]!]!] = 1;
-  return y;
+  return Int32Array.from({ length: table.rows }, (_, r) => toClass[codes[r]!]!);
 }
 
 /** Row `r` of the network outputs → its value in the target's units (regression). */

@@ -12,7 +12,7 @@ import type { Backend } from '../backends/backend.js';
 import { ReferenceBackend } from '../backends/reference/network.js';
 import { loadWasm } from '../backends/wasm/load.js';
 import { WasmBackend } from '../backends/wasm/network.js';
-import { ShapeError, StateError, describe } from '../errors.js';
+import { OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
   planFit,
@@ -31,8 +31,10 @@ import { checkMetadata, type ModelRecord } from '../io/record.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
 import { unreachableTargetWarning } from '../output-range.js';
+import { classesOf, oneHotLabels, toRows } from '../labels.js';
 import {
   checkTargets,
+  coreLoss,
   reductionOf,
   type Activation,
   type InitializerName,
@@ -56,6 +58,8 @@ import {
   type NetworkParameters,
   type ParametersInput,
 } from './parameters.js';
+import { withAwaitHint } from './pending.js';
+import { inspection, summarize, type InspectFn, type SummaryFacts } from './summary.js';
 import {
   buildRecord,
   restoreNetwork,
@@ -73,6 +77,15 @@ export interface Evaluation {
   accuracy: number;
 }
 
+/** Options of {@link Network.predict}. */
+export interface PredictOptions {
+  /**
+   * `'flat'` (default): one row-major typed array of the dtype. `'rows'`: a `number[][]`, one
+   * array of `layers[L]` outputs per input row.
+   */
+  as?: 'flat' | 'rows';
+}
+
 // `Symbol.dispose` is standard in Node ≥ 20.4 and recent browsers; elsewhere use the
 // well-known registry symbol TypeScript's `using` helpers also look for.
 (Symbol as { dispose?: symbol }).dispose ??= Symbol.for('Symbol.dispose');
@@ -81,6 +94,13 @@ export interface Evaluation {
 type Cache = { readonly batch: number } | { readonly usedBy: string } | null;
 /** The cache state after trainStep (one shared object: the hot path allocates nothing). */
 const USED_BY_TRAIN_STEP: Cache = { usedBy: 'trainStep()' };
+
+/**
+ * The key only this module holds: the constructor throws without it, so `new Network(…)` from
+ * JavaScript (where TypeScript's `private` does not apply) fails at once with a clear message
+ * instead of later with a bare TypeError.
+ */
+const CONSTRUCT: unique symbol = Symbol('Network.create');
 
 /** @internal Internals reachable by `crossCheck` (same package), not part of the public API. */
 export interface NetworkInternals {
@@ -107,9 +127,12 @@ export function networkInternals(net: Network<Dtype>): NetworkInternals {
  * whose length is a multiple of `layers[0]` (of `layers[L]` for `y`), or as `number[][]`
  * rows. Values are rounded to the network's dtype when copied in.
  *
- * @typeParam D the dtype: `'f32'` (default, `Float32Array`s) or `'f64'` (`Float64Array`s)
+ * @typeParam D the dtype: `'f32'` (`Float32Array`s) or `'f64'` (`Float64Array`s). `create`
+ *   infers it from the options (`'f32'` when they name none); the bare type `Network` means
+ *   either (`Network<Dtype>`), so `const net: Network = await Network.create(opts)` type-checks
+ *   for any `opts: NetworkOptions`, and its outputs are typed `Float32Array | Float64Array`.
  */
-export class Network<D extends Dtype = 'f32'> {
+export class Network<D extends Dtype = Dtype> {
   readonly #options: ResolvedOptions<D>;
   readonly #layers: readonly number[];
   readonly #offsets: LayerOffsets[];
@@ -131,8 +154,19 @@ export class Network<D extends Dtype = 'f32'> {
   #metadata: Record<string, string> = {};
   /** Whether the targets-outside-the-output-range warning was shown (once per network). */
   #warnedUnreachable = false;
+  /**
+   * The one-hot rows of the last sparse labels (`'sparse-categorical-cross-entropy'`), reused by
+   * the synchronous methods so a `trainStep` loop does not allocate; `fit` expands its own.
+   */
+  #oneHot: Float32Array | Float64Array | undefined;
 
-  private constructor(options: ResolvedOptions<D>, backend: Backend) {
+  private constructor(key: typeof CONSTRUCT, options: ResolvedOptions<D>, backend: Backend) {
+    if (key !== CONSTRUCT) {
+      throw new StateError(
+        "Network cannot be constructed with 'new': use 'const net = await Network.create(options)' " +
+          '(or Network.fromJSON / fromSafetensors to load one)',
+      );
+    }
     this.#options = options;
     this.#layers = Object.freeze([...options.layers]);
     this.#offsets = layerOffsets(options.layers);
@@ -162,14 +196,20 @@ export class Network<D extends Dtype = 'f32'> {
    * const net = await Network.create({ layers: [2, 3, 1], learningRate: 0.5, seed: 1 });
    * @throws OptionError for an invalid or unknown option (the promise rejects)
    * @throws WasmMlpError if the WebAssembly core cannot be loaded
+   * @throws StateError (synchronously) when a member of the network is read from the returned
+   *   promise itself, i.e. the `await` was forgotten
    */
-  static async create<D extends Dtype = 'f32'>(options: NetworkOptions<D>): Promise<Network<D>> {
+  static create<D extends Dtype = 'f32'>(options: NetworkOptions<D>): Promise<Network<D>> {
+    return withAwaitHint(Network.#create(options), Network.prototype, 'Network.create(…)');
+  }
+
+  static async #create<D extends Dtype>(options: NetworkOptions<D>): Promise<Network<D>> {
     const resolved = resolveOptions(options);
     const params = initialParameters(resolved.layers, resolved.seed, resolved.initializers);
     const spec: ModelSpec = {
       layers: resolved.layers,
       activations: resolved.activations,
-      loss: resolved.loss,
+      loss: coreLoss(resolved.loss),
       optimizer: resolved.optimizer,
       ordering: resolved.ordering,
     };
@@ -180,7 +220,7 @@ export class Network<D extends Dtype = 'f32'> {
       const core = await loadWasm(resolved.wasm);
       backend = await WasmBackend.create(core, spec, resolved.dtype, params);
     }
-    return new Network<D>(resolved, backend);
+    return new Network<D>(CONSTRUCT, resolved, backend);
   }
 
   /**
@@ -195,9 +235,20 @@ export class Network<D extends Dtype = 'f32'> {
    *   too deep; OptionError for an invalid architecture (layer sizes included); NonFiniteError
    *   for NaN/±Infinity values
    */
-  static async fromJSON<D extends Dtype = Dtype>(
+  static fromJSON<D extends Dtype = Dtype>(
     json: ModelJSON | string,
     options: LoadOptions = {},
+  ): Promise<Network<D>> {
+    return withAwaitHint(
+      Network.#fromJSON<D>(json, options),
+      Network.prototype,
+      'Network.fromJSON(…)',
+    );
+  }
+
+  static async #fromJSON<D extends Dtype>(
+    json: ModelJSON | string,
+    options: LoadOptions,
   ): Promise<Network<D>> {
     const { options: arch, record } = recordFromJSON(json);
     return Network.fromRecord<D>(arch, record, options, 'model JSON');
@@ -220,9 +271,20 @@ export class Network<D extends Dtype = 'f32'> {
    *   names the tensor and the expected shape, and suggests the other layout when it fits);
    *   OptionError for an invalid architecture (layer sizes included)
    */
-  static async fromSafetensors<D extends Dtype = Dtype>(
+  static fromSafetensors<D extends Dtype = Dtype>(
     bytes: Uint8Array,
     options: LoadOptions & SafetensorsReadOptions = {},
+  ): Promise<Network<D>> {
+    return withAwaitHint(
+      Network.#fromSafetensors<D>(bytes, options),
+      Network.prototype,
+      'Network.fromSafetensors(…)',
+    );
+  }
+
+  static async #fromSafetensors<D extends Dtype>(
+    bytes: Uint8Array,
+    options: LoadOptions & SafetensorsReadOptions,
   ): Promise<Network<D>> {
     const { layout, architecture, ...load } = options;
     const read: SafetensorsReadOptions = {};
@@ -379,9 +441,16 @@ export class Network<D extends Dtype = 'f32'> {
     return toMatrix('x', value, this.#layers[0]!, 'layers[0]', this.dtype);
   }
 
-  #y(value: unknown, batch: number, what: string, name = 'y'): Matrix {
+  /** `reuse`: the result is only read during the call, so the one-hot buffer may be reused. */
+  #y(value: unknown, batch: number, what: string, name = 'y', reuse = true): Matrix {
     const last = this.#layers.length - 1;
     const cols = this.#layers[last]!;
+    if (this.#options.loss === 'sparse-categorical-cross-entropy') {
+      const scratch = reuse ? this.#oneHot : undefined;
+      const Y = oneHotLabels(name, value, cols, this.dtype, { batch, what }, scratch);
+      if (reuse && Y.data.buffer !== scratch?.buffer) this.#oneHot = Y.data;
+      return Y;
+    }
     const Y = toMatrix(name, value, cols, `layers[${last}]`, this.dtype, { batch, what });
     checkTargets(this.#options.loss, Y.data, cols, name);
     if (!this.#warnedUnreachable) {
@@ -507,11 +576,23 @@ export class Network<D extends Dtype = 'f32'> {
 
   /**
    * The outputs for `x` (`batch × layers[L]`, row-major, of the dtype), computed in chunks of
-   * 1024 rows so any number of rows fits. Does not leave a cache for {@link backward}.
-   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   * 1024 rows so any number of rows fits. Does not leave a cache for {@link backward}. With
+   * `{ as: 'rows' }`, a `number[][]` instead (one array of `layers[L]` values per row).
+   * @example
+   * const rows = net.predict([[0, 1], [1, 1]], { as: 'rows' }); // [[0.93], [0.08]]
+   * @throws ShapeError, NonFiniteError, StateError; OptionError for an unknown `as`
+   *   (network unchanged)
    */
-  predict(x: MatrixInput): ArrayFor<D> {
+  predict(x: MatrixInput, options?: { as?: 'flat' }): ArrayFor<D>;
+  /** The outputs as `number[][]`, one array of `layers[L]` values per row of `x`. */
+  predict(x: MatrixInput, options: { as: 'rows' }): number[][];
+  predict(x: MatrixInput, options?: PredictOptions): ArrayFor<D> | number[][];
+  predict(x: MatrixInput, options: PredictOptions = {}): ArrayFor<D> | number[][] {
     this.#live();
+    const as: unknown = (options as { as?: unknown } | null)?.as ?? 'flat';
+    if (as !== 'flat' && as !== 'rows') {
+      throw new OptionError(`predict: as must be 'flat' or 'rows', got ${describe(as)}`);
+    }
     const X = this.#x(x);
     const nIn = this.#layers[0]!;
     const nOut = this.#layers[this.#layers.length - 1]!;
@@ -522,7 +603,27 @@ export class Network<D extends Dtype = 'f32'> {
       out.set(this.#backend.forward(X.data.subarray(from * nIn, to * nIn), to - from), from * nOut);
     }
     this.#cache = { usedBy: 'predict()' };
-    return out as ArrayFor<D>;
+    return as === 'rows' ? toRows(out, nOut) : (out as ArrayFor<D>);
+  }
+
+  /**
+   * The predicted class of each row of `x`: the index of the largest output with several
+   * outputs (softmax or not), `ŷ ≥ 0.5 → 1` else 0 with a single sigmoid output. Compare it
+   * with the class ids of `'sparse-categorical-cross-entropy'` (`Array.from` gives a `number[]`).
+   * @throws StateError for a single output that is not a sigmoid (a regression has no
+   *   classes); ShapeError, NonFiniteError, StateError (network unchanged)
+   */
+  predictClasses(x: MatrixInput): Int32Array {
+    this.#live();
+    const nOut = this.#layers[this.#layers.length - 1]!;
+    const last = this.#options.activations[this.#options.activations.length - 1]!;
+    if (nOut === 1 && last.type !== 'sigmoid') {
+      throw new StateError(
+        `predictClasses() needs several outputs or one sigmoid output, but this network has one ` +
+          `'${last.type}' output (a regression); use predict()`,
+      );
+    }
+    return classesOf(this.predict(x), nOut);
   }
 
   /**
@@ -554,14 +655,11 @@ export class Network<D extends Dtype = 'f32'> {
    * disposed meanwhile. While it runs, methods that change the parameters throw StateError.
    * @returns the per-epoch history
    */
-  async fit(
-    x: MatrixInput,
-    y: MatrixInput,
-    options: FitOptions<MatrixInput, MatrixInput> = {},
-  ): Promise<History> {
+  async fit(x: MatrixInput, y: MatrixInput, options: FitOptions = {}): Promise<History> {
     this.#mutable('fit()');
     const X = this.#x(x);
-    const Y = this.#y(y, X.batch, 'the batch of x');
+    // Sparse labels are expanded once here (fit keeps them across awaits), none per batch.
+    const Y = this.#y(y, X.batch, 'the batch of x', 'y', false);
     const ctx: FitContext = {
       backend: this.#backend,
       reduction: reductionOf(this.#options.loss),
@@ -576,7 +674,13 @@ export class Network<D extends Dtype = 'f32'> {
       live: () => this.#live(),
       matrices: (vx, vy) => {
         const VX = toMatrix('validationData.x', vx, this.#layers[0]!, 'layers[0]', this.dtype);
-        const VY = this.#y(vy, VX.batch, 'the batch of validationData.x', 'validationData.y');
+        const VY = this.#y(
+          vy,
+          VX.batch,
+          'the batch of validationData.x',
+          'validationData.y',
+          false,
+        );
         return { X: VX, Y: VY };
       },
     };
@@ -661,6 +765,48 @@ export class Network<D extends Dtype = 'f32'> {
       },
       options,
     );
+  }
+
+  #facts(): SummaryFacts {
+    return {
+      layers: this.#layers,
+      activations: this.activations,
+      lossName: this.lossName,
+      optimizer: this.optimizer,
+      learningRate: this.#learningRate,
+      dtype: this.dtype,
+      backend: this.backend,
+      ordering: this.ordering,
+      parameterCount: this.parameterCount,
+      epochsTrained: this.#epochs,
+    };
+  }
+
+  /**
+   * A readable multi-line description, like Keras's `model.summary()`: one row per layer (shape,
+   * activation, parameter count), then the total parameters, loss, optimizer with learning
+   * rate, ordering and epochs trained; the first line names the backend and dtype.
+   * @example
+   * console.log(net.summary());
+   * @throws StateError after dispose
+   */
+  summary(): string {
+    this.#live();
+    return summarize(this.#facts());
+  }
+
+  /**
+   * What `console.log(net)` and `util.inspect(net)` show in Node: `Network { layers: [ 2, 3, 1 ],
+   * activations: …, loss, optimizer, learningRate, dtype, backend, parameters, epochsTrained }`
+   * (`Network { disposed: true }` once disposed). Node passes its own `inspect`, so nothing
+   * here imports `node:util`.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options?: object,
+    inspect?: InspectFn,
+  ): string {
+    return inspection(this.#disposed ? null : this.#facts(), options, inspect);
   }
 
   /**

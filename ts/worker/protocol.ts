@@ -19,7 +19,11 @@ export interface TrainingRequest {
   readonly network: NetworkOptions;
   /** Inputs, `rows × layers[0]`, flat row-major. Transferred (detached here) unless `copy`. */
   readonly x: FloatArray;
-  /** Targets, `rows × layers[L]`, flat row-major. Transferred unless `copy`. */
+  /**
+   * Targets, `rows × layers[L]`, flat row-major; with loss `'sparse-categorical-cross-entropy'`
+   * one class id per row (`rows` integer values). Transferred
+   * unless `copy`.
+   */
   readonly y: FloatArray;
   /** Number of `trainStep` calls. */
   readonly steps: number;

@@ -57,8 +57,11 @@ async function train(
 ): Promise<void> {
   const net = await Network.create(request.network);
   try {
-    const [inputs, outputs] = [net.layers[0]!, net.layers[net.layers.length - 1]!];
-    const last = `layers[${net.layers.length - 1}]`;
+    const inputs = net.layers[0]!;
+    // Sparse labels: one class id per row (expanded to one-hot by each trainStep).
+    const sparse = net.lossName === 'sparse-categorical-cross-entropy';
+    const outputs = sparse ? 1 : net.layers[net.layers.length - 1]!;
+    const last = sparse ? 'one class id per row' : `layers[${net.layers.length - 1}]`;
     const rows = rowsOf('x', request.x, inputs, 'layers[0]');
     const targetRows = rowsOf('y', request.y, outputs, last);
     if (targetRows !== rows) {

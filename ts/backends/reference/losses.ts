@@ -1,9 +1,9 @@
 /**
- * The losses of the reference backend, as in the Rust core's `losses/` (see `LossName` in
+ * The losses of the reference backend, as in the Rust core's `losses/` (see `CoreLoss` in
  * `model.ts` for the formulas and reductions). Loss values accumulate in float64.
  * @module
  */
-import type { Activation, LossName } from '../../model.js';
+import type { Activation, CoreLoss } from '../../model.js';
 import type { Real } from '../backend.js';
 import { activationBackward } from './activations.js';
 
@@ -12,7 +12,7 @@ import { activationBackward } from './activations.js';
  * `target` (as the dtype stores it).
  */
 export function lossValue(
-  loss: LossName,
+  loss: CoreLoss,
   yHat: Real,
   z: Real,
   target: Real,
@@ -52,7 +52,7 @@ export function lossValue(
 
 /** `grad ← dL/dz` of the output layer (whose activation turned `z` into `yHat`). */
 export function outputDelta(
-  loss: LossName,
+  loss: CoreLoss,
   activation: Activation,
   yHat: Real,
   target: Real,

@@ -8,7 +8,7 @@
  * injection, the config decoder) are not part of this table: the tests reach them themselves.
  * @module
  */
-import type { ActivationName, LossName, ModelSpec, OptimizerName } from '../../model.js';
+import type { ActivationName, CoreLoss, ModelSpec, OptimizerName } from '../../model.js';
 import type { Dtype, Ordering } from '../../types.js';
 
 /** Byte offset into linear memory. */
@@ -129,7 +129,7 @@ export function netExports(ex: WebAssembly.Exports, dtype: Dtype): NetExports {
 /** Slot 0. */
 export const ORDERING_CODES: Readonly<Record<Ordering, number>> = { exact: 0, 'update-first': 1 };
 /** Slot 1. */
-export const LOSS_CODES: Readonly<Record<LossName, number>> = {
+export const LOSS_CODES: Readonly<Record<CoreLoss, number>> = {
   'half-sse': 0,
   mse: 1,
   'binary-cross-entropy': 2,
