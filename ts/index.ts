@@ -9,7 +9,8 @@
  * @module
  */
 export { Network } from './network/network.js';
-export type { Evaluation } from './network/network.js';
+export type { Evaluation, EvaluateOptions } from './network/network.js';
+export type { MetricName, MetricValues } from './metrics.js';
 export type { NetworkParameters, ParametersInput, Gradients } from './network/parameters.js';
 export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network/persistence.js';
 export { JSON_FORMAT_VERSION } from './io/json.js';
@@ -17,7 +18,17 @@ export type { ModelJSON } from './io/json.js';
 export type { Architecture } from './io/record.js';
 export type { WeightLayout, SafetensorsReadOptions } from './io/model-safetensors.js';
 export { FIT_DEFAULTS } from './fit.js';
-export type { FitOptions, History, EpochLog, BatchLog, EarlyStoppingOptions } from './fit.js';
+export type {
+  FitOptions,
+  History,
+  HistoryMetrics,
+  EpochLog,
+  BatchLog,
+  EarlyStoppingOptions,
+  ValidationSplit,
+  ValMetricName,
+  ValMetricValues,
+} from './fit.js';
 export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
 export type {
   ActivationName,

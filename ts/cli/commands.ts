@@ -155,7 +155,7 @@ export async function evaluate(o: { model: string; data: string }, print: Print)
   print(`rows ${table.rows}`);
   if (enc.task === 'classification') {
     print(`loss ${loss.toFixed(4)} (categorical cross-entropy)`);
-    print(`accuracy ${accuracy.toFixed(4)}`);
+    print(`accuracy ${accuracy!.toFixed(4)}`);
   } else {
     const out = net.predict(x);
     const actual = table.target!.values!;

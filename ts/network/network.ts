@@ -12,9 +12,10 @@ import type { Backend } from '../backends/backend.js';
 import { ReferenceBackend } from '../backends/reference/network.js';
 import { loadWasm } from '../backends/wasm/load.js';
 import { WasmBackend } from '../backends/wasm/network.js';
-import { ShapeError, StateError, describe } from '../errors.js';
+import { OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
+  metricsFor,
   planFit,
   runFit,
   type FitContext,
@@ -28,6 +29,7 @@ import {
   type SafetensorsReadOptions,
 } from '../io/model-safetensors.js';
 import { checkMetadata, type ModelRecord } from '../io/record.js';
+import type { MetricName, MetricValues } from '../metrics.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
 import {
@@ -64,12 +66,21 @@ import {
   type SaveOptions,
 } from './persistence.js';
 
-/** Result of {@link Network.evaluate}. */
-export interface Evaluation {
+/**
+ * Result of {@link Network.evaluate}: the loss and the metrics that fit the task (see
+ * `metrics.ts`): `accuracy` for a classifier (argmax for several outputs, threshold 0.5 for
+ * one); `mse`, `rmse`, `mae` and `r2` for a regression (no `accuracy`); plus any asked for
+ * with {@link EvaluateOptions.metrics}.
+ */
+export interface Evaluation extends MetricValues {
   /** The loss over all rows, with the loss's reduction (sum for `'half-sse'`, else mean). */
   loss: number;
-  /** Fraction of rows classified right: argmax for several outputs, threshold 0.5 for one. */
-  accuracy: number;
+}
+
+/** Options of {@link Network.evaluate}. */
+export interface EvaluateOptions {
+  /** Metrics to report besides the task's defaults, e.g. `['mae', 'r2']` for a classifier. */
+  metrics?: readonly MetricName[];
 }
 
 // `Symbol.dispose` is standard in Node ≥ 20.4 and recent browsers; elsewhere use the
@@ -509,15 +520,33 @@ export class Network<D extends Dtype = 'f32'> {
   }
 
   /**
-   * Loss and accuracy on `x`, `y` (in chunks of 1024 rows). Accuracy: argmax of the outputs vs
-   * argmax of the targets with several outputs; `ŷ ≥ 0.5` vs `y ≥ 0.5` with one.
-   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
+   * Loss and the metrics that fit the task on `x`, `y` (in chunks of 1024 rows): `accuracy`
+   * for a classifier (a softmax output, or a sigmoid output with `'binary-cross-entropy'` or
+   * `'half-sse'` and targets all 0 or 1); `mse`, `rmse`, `mae` and `r2` for anything else.
+   * Accuracy: argmax of the outputs vs argmax of the targets with several outputs; `ŷ ≥ 0.5`
+   * vs `y ≥ 0.5` with one.
+   * @example
+   * const { loss, mse, r2 } = net.evaluate(x, y); // a regression
+   * const { accuracy, mae } = net.evaluate(x, labels, { metrics: ['mae'] }); // a classifier
+   * @throws OptionError for an unknown metric or `'accuracy'` on a regression; ShapeError,
+   *   NonFiniteError, TargetError, StateError (network unchanged)
    */
-  evaluate(x: MatrixInput, y: MatrixInput): Evaluation {
+  evaluate(x: MatrixInput, y: MatrixInput, options: EvaluateOptions = {}): Evaluation {
     this.#live();
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new OptionError(`evaluate options must be an object, got ${describe(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== 'metrics') {
+        throw new OptionError(`evaluate: unknown option '${key}'; known options: metrics`);
+      }
+    }
     const X = this.#x(x);
     const Y = this.#y(y, X.batch, 'the batch of x');
-    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y);
+    const nOut = this.#layers[this.#layers.length - 1]!;
+    const output = this.#options.activations[this.#options.activations.length - 1]!;
+    const metrics = metricsFor(output, this.#options.loss, Y, nOut, options.metrics);
+    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y, metrics);
     let step = run.next();
     while (!step.done) step = run.next();
     this.#cache = { usedBy: 'evaluate()' };
@@ -548,6 +577,8 @@ export class Network<D extends Dtype = 'f32'> {
     const ctx: FitContext = {
       backend: this.#backend,
       reduction: reductionOf(this.#options.loss),
+      loss: this.#options.loss,
+      output: this.#options.activations[this.#options.activations.length - 1]!,
       seed: this.#options.seed,
       epochOffset: this.#epochs,
       epochCompleted: () => {
