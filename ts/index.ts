@@ -11,6 +11,7 @@
 export { Network } from './network/network.js';
 export type { Evaluation, EvaluateOptions } from './network/network.js';
 export type { MetricName, MetricValues } from './metrics.js';
+export { Standardizer, type StandardizerJSON } from './standardizer.js';
 export type { NetworkParameters, ParametersInput, Gradients } from './network/parameters.js';
 export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network/persistence.js';
 export { JSON_FORMAT_VERSION } from './io/json.js';

@@ -30,6 +30,7 @@ import {
 } from '../io/model-safetensors.js';
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import type { MetricName, MetricValues } from '../metrics.js';
+import { Standardizer } from '../standardizer.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
 import {
@@ -139,6 +140,8 @@ export class Network<D extends Dtype = 'f32'> {
    */
   #midEpoch = false;
   #metadata: Record<string, string> = {};
+  /** Applied to every `x` before the backend sees it (null: inputs go in as given). */
+  #normalization: Standardizer | null = null;
 
   private constructor(options: ResolvedOptions<D>, backend: Backend) {
     this.#options = options;
@@ -270,6 +273,7 @@ export class Network<D extends Dtype = 'f32'> {
       setOptimizerState: (saved) => this.setOptimizerState(saved),
       setEpochs: (epochs) => void (this.#epochs = epochs),
       setMetadata: (metadata) => void (this.#metadata = metadata),
+      setNormalization: (n) => this.setNormalization(n),
       dispose: () => this.dispose(),
     };
   }
@@ -383,8 +387,81 @@ export class Network<D extends Dtype = 'f32'> {
     }
   }
 
-  #x(value: unknown): Matrix {
-    return toMatrix('x', value, this.#layers[0]!, 'layers[0]', this.dtype);
+  /**
+   * Validates `x` and, with a normalization, standardises a copy (from the values as given,
+   * in float64, then rounded to the dtype).
+   */
+  #x(value: unknown, name = 'x', expected?: { batch: number; what: string }): Matrix {
+    const norm = this.#normalization;
+    const X = toMatrix(
+      name,
+      value,
+      this.#layers[0]!,
+      'layers[0]',
+      norm ? 'f64' : this.dtype,
+      expected,
+    );
+    if (!norm) return X;
+    const Out = this.dtype === 'f64' ? Float64Array : Float32Array;
+    return { data: norm.standardize(X.data, Out, name), batch: X.batch };
+  }
+
+  /**
+   * The input standardisation applied to every `x` (by `forward`, `predict`, `evaluate`,
+   * `fit` and its validation data, `trainStep`, `loss`, `gradients`), or null. Saved in JSON
+   * and safetensors, folded into the first layer of an ONNX export.
+   */
+  get normalization(): Standardizer | null {
+    return this.#normalization;
+  }
+
+  /**
+   * Sets (or with null removes) the input standardisation: a {@link Standardizer} or its
+   * `{ mean, std }`, one value per input. The parameters are unchanged: set it before
+   * training, as the network learns on the standardised inputs.
+   * @throws ShapeError for a count other than `layers[0]`; NonFiniteError, OptionError for
+   *   bad values; StateError after dispose or during fit()
+   */
+  setNormalization(
+    normalization:
+      Standardizer | { readonly mean: ArrayLike<number>; readonly std: ArrayLike<number> } | null,
+  ): void {
+    this.#mutable('setNormalization()');
+    if (normalization === null) {
+      this.#normalization = null;
+      return;
+    }
+    if (typeof normalization !== 'object') {
+      throw new OptionError(
+        `normalization must be a Standardizer, { mean, std } or null, got ${describe(normalization)}`,
+      );
+    }
+    const s =
+      normalization instanceof Standardizer
+        ? normalization
+        : new Standardizer(normalization.mean, normalization.std);
+    if (s.features !== this.#layers[0]) {
+      throw new ShapeError(
+        `normalization has ${s.features} features but the network has ${this.#layers[0]} inputs (layers[0])`,
+      );
+    }
+    this.#normalization = s;
+  }
+
+  /**
+   * Fits a {@link Standardizer} to the raw inputs `x` (per column: mean and population std,
+   * std 1 for a constant column), sets it as this network's normalization and returns it.
+   * @example
+   * net.fitNormalization(trainX);
+   * await net.fit(trainX, trainY); // raw inputs everywhere from now on
+   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   */
+  fitNormalization(x: MatrixInput): Standardizer {
+    this.#mutable('fitNormalization()');
+    const X = toMatrix('x', x, this.#layers[0]!, 'layers[0]', 'f64');
+    const s = Standardizer.fit(X.data, this.#layers[0]!);
+    this.#normalization = s;
+    return s;
   }
 
   #y(value: unknown, batch: number, what: string, name = 'y'): Matrix {
@@ -589,7 +666,7 @@ export class Network<D extends Dtype = 'f32'> {
       learningRate: () => this.#learningRate,
       live: () => this.#live(),
       matrices: (vx, vy) => {
-        const VX = toMatrix('validationData.x', vx, this.#layers[0]!, 'layers[0]', this.dtype);
+        const VX = this.#x(vx, 'validationData.x');
         const VY = this.#y(vy, VX.batch, 'the batch of validationData.x', 'validationData.y');
         return { X: VX, Y: VY };
       },
@@ -667,6 +744,7 @@ export class Network<D extends Dtype = 'f32'> {
         options: this.#options,
         learningRate: this.#learningRate,
         metadata: this.#metadata,
+        normalization: this.#normalization,
         epochs: this.#epochs,
         midEpoch: this.#midEpoch,
         fitting: this.#fitting,
