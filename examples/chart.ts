@@ -58,10 +58,10 @@ export function trainingChartSvg(history: History): string {
       W,
       'accuracy',
       [
-        { name: 'training', color: train, values: history.accuracy },
-        { name: 'validation', color: val, values: history.valAccuracy },
+        { name: 'training', color: train, values: history.accuracy ?? [] },
+        { name: 'validation', color: val, values: history.valAccuracy ?? [] },
       ],
-      [Math.min(...history.accuracy, ...history.valAccuracy), 1],
+      [Math.min(...(history.accuracy ?? []), ...(history.valAccuracy ?? [])), 1],
     ),
     '</svg>',
     '',

@@ -45,7 +45,7 @@ progress.stop();
 const fitSeconds = (performance.now() - fitStart) / 1000;
 const test = net.evaluate(data.testX, data.testY);
 console.log(
-  `test accuracy ${(test.accuracy * 100).toFixed(2)}% on ${data.test} held-out digits ` +
+  `test accuracy ${(test.accuracy! * 100).toFixed(2)}% on ${data.test} held-out digits ` +
     `(loss ${test.loss.toFixed(4)}); training took ${fitSeconds.toFixed(1)} s`,
 );
 mkdirSync(outDir, { recursive: true });

@@ -23,13 +23,35 @@ import {
 } from './errors.js';
 import { mulberry32, seedState } from './init.js';
 import type { Matrix, MatrixInput } from './inputs.js';
-import { countCorrect } from './metrics.js';
-import type { Reduction } from './model.js';
+import {
+  MetricAccumulator,
+  chooseMetrics,
+  taskOf,
+  type MetricName,
+  type MetricValues,
+  type Task,
+} from './metrics.js';
+import type { Activation, LossName, Reduction } from './model.js';
 import type { Dtype } from './types.js';
 import { YieldBudget } from './yield.js';
 
-/** What `onBatchEnd` receives. */
-export interface BatchLog {
+/** The validation counterpart of each metric: `valAccuracy`, `valMse`, … */
+export type ValMetricName = `val${Capitalize<MetricName>}`;
+
+/** Validation metric values: a field for each metric reported. */
+export type ValMetricValues = { [K in ValMetricName]?: number };
+
+/** `'mse'` → `'valMse'`. */
+function valName(m: MetricName): ValMetricName {
+  return `val${m[0]!.toUpperCase()}${m.slice(1)}` as ValMetricName;
+}
+
+/**
+ * What `onBatchEnd` receives. Its metric fields (`accuracy` for a classifier; `mse`, `rmse`,
+ * `mae`, `r2` for a regression; plus those asked for with `metrics`, see `metrics.ts`) are
+ * measured on this batch before its update.
+ */
+export interface BatchLog extends MetricValues {
   /** 0-based epoch of this `fit` call. */
   epoch: number;
   /** 0-based batch within the epoch. */
@@ -38,12 +60,15 @@ export interface BatchLog {
   size: number;
   /** The batch's loss before its update, with the loss's own reduction over the batch. */
   loss: number;
-  /** Accuracy on this batch, before its update (see `metrics.ts`). */
-  accuracy: number;
 }
 
-/** What `onEpochEnd` receives; also one entry of each {@link History} array. */
-export interface EpochLog {
+/**
+ * What `onEpochEnd` receives; also one entry of each {@link History} array. The metric fields
+ * are those chosen for the task (see `metrics.ts`): `accuracy` for a classifier, `mse`,
+ * `rmse`, `mae`, `r2` for a regression, plus the `metrics` option's; the training ones are
+ * measured on each batch before its update, the `val…` ones after the epoch.
+ */
+export interface EpochLog extends MetricValues, ValMetricValues {
   /** 0-based epoch of this `fit` call. */
   epoch: number;
   /**
@@ -52,12 +77,27 @@ export interface EpochLog {
    * row-weighted mean of batch losses).
    */
   loss: number;
-  /** Training accuracy of the epoch, each batch measured before its own update. */
-  accuracy: number;
   /** Loss on the validation rows after the epoch (absent without validation). */
   valLoss?: number;
-  /** Accuracy on the validation rows after the epoch (absent without validation). */
-  valAccuracy?: number;
+}
+
+/**
+ * A shuffled (optionally stratified) validation split; see {@link FitOptions.validationSplit}.
+ */
+export interface ValidationSplit {
+  /** The fraction of the rows held out, in (0, 1). */
+  fraction: number;
+  /**
+   * Pick the held-out rows at random (seeded by the network's seed, the same for every `fit`
+   * call) instead of the last rows. Default: true in this object form (a bare number never
+   * shuffles).
+   */
+  shuffle?: boolean;
+  /**
+   * Keep each class's share in both parts (classifiers only, see `metrics.ts`; implies
+   * `shuffle`). Default: true for a classifier, false for a regression.
+   */
+  stratify?: boolean;
 }
 
 /** Early stopping: stop when the monitored loss has not improved for `patience` epochs. */
@@ -89,8 +129,20 @@ export interface FitOptions<X = MatrixInput, Y = MatrixInput> {
   batchSize?: number;
   /** Shuffle the training rows every epoch (seeded by the network's seed). Default true. */
   shuffle?: boolean;
-  /** Hold out the LAST fraction of the rows (before any shuffling), in (0, 1), for validation. */
-  validationSplit?: number;
+  /**
+   * Rows held out for validation. A number in (0, 1) holds out the LAST fraction of the rows,
+   * unshuffled, as Keras does (the default behaviour, kept for compatibility: on data sorted by
+   * class the held-out rows are then one class). `{ fraction, shuffle?, stratify? }` picks them
+   * at random instead, by default stratified by class for a classifier: use it unless the row
+   * order matters (e.g. a time series whose last rows must be the validation set).
+   */
+  validationSplit?: number | ValidationSplit;
+  /**
+   * Metrics to report besides the task's defaults (`accuracy` for a classifier; `mse`,
+   * `rmse`, `mae`, `r2` for a regression; see `metrics.ts`), e.g. `['mae']` for a classifier.
+   * `'accuracy'` on a regression is an OptionError.
+   */
+  metrics?: readonly MetricName[];
   /** Separate validation rows (instead of `validationSplit`). */
   validationData?: { x: X; y: Y } | readonly [X, Y];
   /** `true` for the defaults, or options. Off by default. */
@@ -105,21 +157,25 @@ export interface FitOptions<X = MatrixInput, Y = MatrixInput> {
   yieldEveryMs?: number;
 }
 
-/** What {@link Network.fit} resolves to: one entry per completed epoch. */
-export interface History {
+/**
+ * What {@link Network.fit} resolves to: one entry per completed epoch. Each reported metric
+ * (see {@link EpochLog}) has its array and its `val…` array (empty without validation); a
+ * metric not reported has neither (a regression has no `accuracy`).
+ */
+export interface History extends HistoryMetrics {
   /** Completed epochs. */
   epochs: number;
   loss: number[];
-  accuracy: number[];
   /** Empty without validation. */
   valLoss: number[];
-  /** Empty without validation. */
-  valAccuracy: number[];
   /** True when early stopping ended training before `epochs`. */
   stoppedEarly: boolean;
   /** 0-based epoch with the best monitored loss (null without early stopping). */
   bestEpoch: number | null;
 }
+
+/** The per-epoch arrays of the reported metrics. */
+export type HistoryMetrics = { [K in MetricName | ValMetricName]?: number[] };
 
 /** Validated fit options (the data already split). */
 interface Plan {
@@ -131,12 +187,17 @@ interface Plan {
   onBatchEnd: FitOptions['onBatchEnd'];
   signal: AbortSignal | undefined;
   yieldEveryMs: number;
+  /** The metrics reported (chosen from the task and the `metrics` option). */
+  metrics: MetricName[];
 }
 
 /** What fit needs from the network. */
 export interface FitContext {
   readonly backend: Backend;
   readonly reduction: Reduction;
+  /** The loss and the last layer's activation, for the task rule of `metrics.ts`. */
+  readonly loss: LossName;
+  readonly output: Activation;
   readonly seed: number;
   /** Epochs completed by earlier `fit` calls (for the shuffle seed). */
   readonly epochOffset: number;
@@ -163,7 +224,9 @@ const FIT_KEYS = [
   'onBatchEnd',
   'signal',
   'yieldEveryMs',
+  'metrics',
 ];
+const SPLIT_KEYS = ['fraction', 'shuffle', 'stratify'];
 const EARLY_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
 
 /** Default values of the fit options. */
@@ -209,6 +272,9 @@ export function planFit(
   rejectUnknown('fit', options, FIT_KEYS);
   const { layers } = ctx.backend.spec;
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
+  // The task is decided on all the rows given, before any split, so both parts agree.
+  const task = taskOf(ctx.output, ctx.loss, Y.data, nOut);
+  const metrics = chooseMetrics(task, options.metrics);
   const epochs = integer('epochs', options.epochs ?? FIT_DEFAULTS.epochs, 1);
   const shuffle = options.shuffle ?? FIT_DEFAULTS.shuffle;
   if (typeof shuffle !== 'boolean') {
@@ -239,20 +305,9 @@ export function planFit(
     throw new OptionError('pass either validationSplit or validationData, not both');
   }
   if (split !== undefined) {
-    if (typeof split !== 'number' || !(split > 0 && split < 1)) {
-      throw new OptionError(
-        `validationSplit must be a number in (0, 1) (the fraction of rows held out), got ${describe(split)}`,
-      );
-    }
-    const at = Math.floor(X.batch * (1 - split)); // Keras: the first ⌊n·(1 − s)⌋ rows train
-    if (at < 1 || at >= X.batch) {
-      throw new OptionError(
-        `validationSplit ${split} of ${X.batch} rows leaves ${at} training and ${X.batch - at} ` +
-          'validation rows; each needs at least 1',
-      );
-    }
-    train = { X: rowsOf(X, nIn, 0, at), Y: rowsOf(Y, nOut, 0, at) };
-    val = { X: rowsOf(X, nIn, at, X.batch), Y: rowsOf(Y, nOut, at, Y.batch) };
+    const parts = splitValidation(X, Y, nIn, nOut, parseSplit(split, task), ctx.seed);
+    train = parts.train;
+    val = parts.val;
   } else if (options.validationData !== undefined) {
     const vd: unknown = options.validationData;
     const pair = Array.isArray(vd)
@@ -276,7 +331,7 @@ export function planFit(
   );
   if (batchSize > n) {
     throw new OptionError(
-      `batchSize must be at most the number of training rows (${n}${val && split !== undefined ? ` after validationSplit ${split}` : ''}), got ${batchSize}`,
+      `batchSize must be at most the number of training rows (${n}${val && split !== undefined ? ` after validationSplit ${typeof split === 'number' ? split : split.fraction}` : ''}), got ${batchSize}`,
     );
   }
 
@@ -327,8 +382,167 @@ export function planFit(
     onBatchEnd: options.onBatchEnd,
     signal,
     yieldEveryMs,
+    metrics,
   };
   return { plan, train, val };
+}
+
+/** A validated `validationSplit`. */
+interface SplitPlan {
+  fraction: number;
+  shuffle: boolean;
+  stratify: boolean;
+  /** How to name the fraction in messages. */
+  name: string;
+}
+
+function parseSplit(split: number | ValidationSplit, task: Task): SplitPlan {
+  const fractionOk = (f: unknown): f is number => typeof f === 'number' && f > 0 && f < 1;
+  if (typeof split === 'number' || typeof split !== 'object' || split === null) {
+    if (!fractionOk(split)) {
+      throw new OptionError(
+        'validationSplit must be a number in (0, 1) (the fraction of rows held out) or ' +
+          `{ fraction, shuffle?, stratify? }, got ${describe(split)}`,
+      );
+    }
+    return { fraction: split, shuffle: false, stratify: false, name: 'validationSplit' };
+  }
+  rejectUnknown('validationSplit', split, SPLIT_KEYS);
+  if (!fractionOk(split.fraction)) {
+    throw new OptionError(
+      `validationSplit.fraction must be a number in (0, 1) (the fraction of rows held out), got ${describe(split.fraction)}`,
+    );
+  }
+  for (const key of ['shuffle', 'stratify'] as const) {
+    if (split[key] !== undefined && typeof split[key] !== 'boolean') {
+      throw new OptionError(
+        `validationSplit.${key} must be a boolean, got ${describe(split[key])}`,
+      );
+    }
+  }
+  if (split.stratify === true && task === 'regression') {
+    throw new OptionError(
+      'validationSplit.stratify needs a classifier (a softmax output, or a sigmoid output with ' +
+        "'binary-cross-entropy' or 'half-sse' and targets that are all 0 or 1); this is a regression",
+    );
+  }
+  if (split.stratify === true && split.shuffle === false) {
+    throw new OptionError(
+      'validationSplit.stratify picks random rows of each class: it cannot be combined with shuffle: false',
+    );
+  }
+  const shuffle = split.shuffle ?? true;
+  return {
+    fraction: split.fraction,
+    shuffle,
+    stratify: shuffle && (split.stratify ?? task === 'classification'),
+    name: 'validationSplit.fraction',
+  };
+}
+
+/** Fisher–Yates over `rows` in place with `next` (as the epoch order). */
+function shuffleInPlace(rows: Uint32Array, next: () => number): void {
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor((next() * (i + 1)) / 0x1_0000_0000);
+    const t = rows[i]!;
+    rows[i] = rows[j]!;
+    rows[j] = t;
+  }
+}
+
+/** Copies the given rows of a matrix, in the given order. */
+function gather(m: Matrix, cols: number, rows: Uint32Array): Matrix {
+  const data = new (m.data instanceof Float64Array ? Float64Array : Float32Array)(
+    rows.length * cols,
+  );
+  for (let i = 0; i < rows.length; i++) {
+    data.set(m.data.subarray(rows[i]! * cols, (rows[i]! + 1) * cols), i * cols);
+  }
+  return { data, batch: rows.length };
+}
+
+/** Mixed into the seed of the split so it is not the first epoch's shuffle. */
+const SPLIT_SALT = 0x5bd1e995;
+
+/**
+ * Splits the rows: `n − ⌊n·(1 − fraction)⌋` validation rows, as Keras counts them. Unshuffled:
+ * the last rows (views, no copy). Shuffled: a seeded random choice (mulberry32 with state
+ * `seedState(seed) XOR 0x5BD1E995`, the same for every `fit` call so a resumed run validates
+ * on the same rows); stratified: each class (argmax of the target row, or `y ≥ 0.5` for one
+ * output) shuffled in turn with that generator, giving it a share of the validation rows
+ * proportional to its size (largest remainders, ties to the lower class). Both parts keep
+ * the rows' original order (fit shuffles the training rows per epoch anyway).
+ */
+function splitValidation(
+  X: Matrix,
+  Y: Matrix,
+  nIn: number,
+  nOut: number,
+  split: SplitPlan,
+  seed: number,
+): { train: { X: Matrix; Y: Matrix }; val: { X: Matrix; Y: Matrix } } {
+  const n = X.batch;
+  const at = Math.floor(n * (1 - split.fraction)); // Keras: ⌊n·(1 − s)⌋ rows train
+  if (at < 1 || at >= n) {
+    throw new OptionError(
+      `${split.name} ${split.fraction} of ${n} rows leaves ${at} training and ${n - at} ` +
+        'validation rows; each needs at least 1',
+    );
+  }
+  if (!split.shuffle) {
+    return {
+      train: { X: rowsOf(X, nIn, 0, at), Y: rowsOf(Y, nOut, 0, at) },
+      val: { X: rowsOf(X, nIn, at, n), Y: rowsOf(Y, nOut, at, n) },
+    };
+  }
+  const next = mulberry32((seedState(seed) ^ SPLIT_SALT) >>> 0);
+  const nVal = n - at;
+  const isVal = new Uint8Array(n);
+  if (!split.stratify) {
+    const all = new Uint32Array(n).map((_, i) => i);
+    shuffleInPlace(all, next);
+    for (let i = 0; i < nVal; i++) isVal[all[i]!] = 1;
+  } else {
+    const classes = Math.max(2, nOut);
+    const label = new Uint32Array(n);
+    const counts = new Uint32Array(classes);
+    for (let r = 0; r < n; r++) {
+      let c = 0;
+      if (nOut === 1) c = Y.data[r]! >= 0.5 ? 1 : 0;
+      else for (let k = 1; k < nOut; k++) if (Y.data[r * nOut + k]! > Y.data[r * nOut + c]!) c = k;
+      label[r] = c;
+      counts[c]!++;
+    }
+    const quota = new Uint32Array(classes);
+    const remainder: number[] = [];
+    let given = 0;
+    for (let c = 0; c < classes; c++) {
+      const exact = (nVal * counts[c]!) / n;
+      quota[c] = Math.floor(exact);
+      given += quota[c]!;
+      remainder.push(exact - quota[c]!);
+    }
+    const byRemainder = [...remainder.keys()].sort(
+      (a, b) => remainder[b]! - remainder[a]! || a - b,
+    );
+    for (let i = 0; given < nVal; i++, given++) quota[byRemainder[i]!]!++;
+    for (let c = 0; c < classes; c++) {
+      const members = new Uint32Array(counts[c]!);
+      for (let r = 0, j = 0; r < n; r++) if (label[r] === c) members[j++] = r;
+      shuffleInPlace(members, next);
+      for (let i = 0; i < quota[c]!; i++) isVal[members[i]!] = 1;
+    }
+  }
+  const trainRows = new Uint32Array(at);
+  const valRows = new Uint32Array(nVal);
+  for (let r = 0, t = 0, v = 0; r < n; r++) {
+    if (isVal[r]) valRows[v++] = r;
+    else trainRows[t++] = r;
+  }
+  return {
+    train: { X: gather(X, nIn, trainRows), Y: gather(Y, nOut, trainRows) },
+    val: { X: gather(X, nIn, valRows), Y: gather(Y, nOut, valRows) },
+  };
 }
 
 /** The row order of one epoch (see the module doc). */
@@ -362,28 +576,40 @@ class LossTotal {
 export const EVAL_CHUNK = 1024;
 
 /**
- * Loss and accuracy of `X`, `Y` in chunks of {@link EVAL_CHUNK} rows, yielding (the generator's
- * `yield`) after each chunk so async callers can give the event loop a turn.
+ * Loss and the chosen metrics of `X`, `Y` in chunks of {@link EVAL_CHUNK} rows, yielding (the
+ * generator's `yield`) after each chunk so async callers can give the event loop a turn.
  */
 export function* evaluation(
   backend: Backend,
   reduction: Reduction,
   X: Matrix,
   Y: Matrix,
-): Generator<void, { loss: number; accuracy: number }> {
+  metrics: readonly MetricName[],
+): Generator<void, { loss: number } & MetricValues> {
   const { layers } = backend.spec;
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
   const total = new LossTotal(reduction);
-  let correct = 0;
+  const acc = new MetricAccumulator(metrics, nOut);
   for (let from = 0; from < X.batch; from += EVAL_CHUNK) {
     const to = Math.min(X.batch, from + EVAL_CHUNK);
     const x = rowsOf(X, nIn, from, to);
     const y = rowsOf(Y, nOut, from, to);
     total.add(backend.loss(x.data, y.data, x.batch), x.batch);
-    correct += countCorrect(backend.output(x.batch), y.data, x.batch, nOut);
+    acc.add(backend.output(x.batch), y.data, x.batch);
     yield;
   }
-  return { loss: total.value, accuracy: correct / X.batch };
+  return { loss: total.value, ...acc.values() };
+}
+
+/** The metrics to report on `Y` (the task rule of `metrics.ts` plus `requested`). */
+export function metricsFor(
+  output: Activation,
+  loss: LossName,
+  Y: Matrix,
+  cols: number,
+  requested: unknown,
+): MetricName[] {
+  return chooseMetrics(taskOf(output, loss, Y.data, cols), requested);
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -491,12 +717,14 @@ export async function runFit(
   const history: History = {
     epochs: 0,
     loss: [],
-    accuracy: [],
     valLoss: [],
-    valAccuracy: [],
     stoppedEarly: false,
     bestEpoch: null,
   };
+  for (const m of plan.metrics) {
+    history[m] = [];
+    history[valName(m)] = [];
+  }
   const budget = new YieldBudget(plan.yieldEveryMs);
   const checkpoint = async (): Promise<void> => {
     await budget.maybeYield();
@@ -513,7 +741,7 @@ export async function runFit(
   for (let epoch = 0; epoch < plan.epochs; epoch++) {
     epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
     const total = new LossTotal(reduction);
-    let correct = 0;
+    const epochMetrics = new MetricAccumulator(plan.metrics, nOut);
     for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
       const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
       checkSize('x', train.X, nIn);
@@ -521,42 +749,41 @@ export async function runFit(
       const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
       if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
       ctx.batchCompleted?.();
-      const right = countCorrect(
-        backend.output(rows.length),
-        train.Y.data,
-        rows.length,
-        nOut,
-        rows,
-      );
+      const output = backend.output(rows.length);
+      epochMetrics.add(output, train.Y.data, rows.length, rows);
       total.add(loss, rows.length);
-      correct += right;
-      await plan.onBatchEnd?.({
-        epoch,
-        batch,
-        size: rows.length,
-        loss,
-        accuracy: right / rows.length,
-      });
+      if (plan.onBatchEnd) {
+        const batchMetrics = new MetricAccumulator(plan.metrics, nOut);
+        batchMetrics.add(output, train.Y.data, rows.length, rows);
+        await plan.onBatchEnd({
+          epoch,
+          batch,
+          size: rows.length,
+          loss,
+          ...batchMetrics.values(),
+        });
+      }
       ctx.live(); // a callback may have disposed the network
       await checkpoint();
     }
 
-    const log: EpochLog = { epoch, loss: total.value, accuracy: correct / n };
+    const log: EpochLog = { epoch, loss: total.value, ...epochMetrics.values() };
     if (val) {
       const checkVal = () => {
         checkSize('validation x', val.X, nIn);
         checkSize('validation y', val.Y, nOut);
       };
       checkVal();
-      const run = evaluation(backend, reduction, val.X, val.Y);
+      const run = evaluation(backend, reduction, val.X, val.Y, plan.metrics);
       let step = run.next();
       while (!step.done) {
         await checkpoint();
         checkVal();
         step = run.next();
       }
-      log.valLoss = step.value.loss;
-      log.valAccuracy = step.value.accuracy;
+      const { loss: valLoss, ...valMetrics } = step.value;
+      log.valLoss = valLoss;
+      for (const m of plan.metrics) log[valName(m)] = valMetrics[m]!;
       if (!Number.isFinite(log.valLoss)) {
         // Validation data is checked at the start like x and y; a non-finite loss now means
         // it changed since, or the parameters overflowed (the next batch would say so).
@@ -579,10 +806,10 @@ export async function runFit(
     history.epochs++;
     ctx.epochCompleted();
     history.loss.push(log.loss);
-    history.accuracy.push(log.accuracy);
+    for (const m of plan.metrics) history[m]!.push(log[m]!);
     if (val) {
       history.valLoss.push(log.valLoss!);
-      history.valAccuracy.push(log.valAccuracy!);
+      for (const m of plan.metrics) history[valName(m)]!.push(log[valName(m)]!);
     }
     await plan.onEpochEnd?.(log);
     ctx.live(); // a callback may have disposed the network: nothing below may touch it then

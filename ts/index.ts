@@ -9,8 +9,10 @@
  * @module
  */
 export { Network } from './network/network.js';
-export type { Evaluation, PredictOptions } from './network/network.js';
+export type { Evaluation, EvaluateOptions, PredictOptions } from './network/network.js';
 export { toRows } from './labels.js';
+export type { MetricName, MetricValues } from './metrics.js';
+export { Standardizer, type StandardizerJSON } from './standardizer.js';
 export type { NetworkParameters, ParametersInput, Gradients } from './network/parameters.js';
 export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network/persistence.js';
 export { JSON_FORMAT_VERSION } from './io/json.js';
@@ -18,7 +20,17 @@ export type { ModelJSON } from './io/json.js';
 export type { Architecture } from './io/record.js';
 export type { WeightLayout, SafetensorsReadOptions } from './io/model-safetensors.js';
 export { FIT_DEFAULTS } from './fit.js';
-export type { FitOptions, History, EpochLog, BatchLog, EarlyStoppingOptions } from './fit.js';
+export type {
+  FitOptions,
+  History,
+  HistoryMetrics,
+  EpochLog,
+  BatchLog,
+  EarlyStoppingOptions,
+  ValidationSplit,
+  ValMetricName,
+  ValMetricValues,
+} from './fit.js';
 export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
 export type {
   ActivationName,

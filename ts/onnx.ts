@@ -35,6 +35,7 @@ import { architectureOptions, checkJSONDepth, RESERVED_PREFIX } from './io/recor
 export { DEFAULT_OPSET, OPSET_RANGE };
 
 const ARCHITECTURE_KEY = `${RESERVED_PREFIX}architecture`;
+const NORMALIZATION_KEY = `${RESERVED_PREFIX}normalization`;
 
 /** Options of {@link toONNX}. */
 export interface OnnxExportOptions {
@@ -51,7 +52,10 @@ export interface OnnxExportOptions {
  * The network as an ONNX model for inference: input `input` `[batch, n_0]`, output `output`
  * `[batch, n_L]`, one `Gemm` and one activation node per layer (`Sigmoid`, `Tanh`, `Relu`,
  * `LeakyRelu`, `Identity`, `Softmax` on the last axis). `metadata_props` hold
- * `net.metadata` and the architecture. onnxruntime's CPU provider runs it in float and double.
+ * `net.metadata` and the architecture. A network's {@link Network.normalization} is folded
+ * into the first `Gemm` (`W'[r][c] = W[r][c] / s_r`, `b'[c] = b[c] − Σ_r m_r / s_r · W[r][c]`),
+ * so the graph takes raw inputs, as `net.predict` does; `fromONNX` gives back a network
+ * without a normalization whose parameters include it. onnxruntime's CPU provider runs it in float and double.
  * @throws OptionError for a bad option; StateError after dispose
  */
 export function toONNX(net: Network<Dtype>, options: OnnxExportOptions = {}): Uint8Array {
@@ -78,16 +82,28 @@ export function toONNX(net: Network<Dtype>, options: OnnxExportOptions = {}): Ui
   }
   const json = net.toJSON();
   const params = net.getParameters();
+  const weights: ArrayLike<number>[] = params.weights;
+  const biases: ArrayLike<number>[] = params.biases;
+  const norm = net.normalization;
+  const metadata: Record<string, string> = {
+    ...net.metadata,
+    [ARCHITECTURE_KEY]: JSON.stringify({ ...json.architecture, dtype }),
+  };
+  if (norm) {
+    // The graph takes raw inputs: the standardisation becomes part of the first Gemm, folded
+    // in float64 (then rounded to the graph's dtype once).
+    const [w, b] = [Float64Array.from(weights[0]!), Float64Array.from(biases[0]!)];
+    norm.foldInto(w, b, net.layers[1]!);
+    [weights[0], biases[0]] = [w, b];
+    metadata[NORMALIZATION_KEY] = 'folded into layers.0';
+  }
   const graph: MlpGraph = {
     layers: [...net.layers],
     activations: net.activations.map((a) => ({ ...a })),
     dtype,
-    weights: params.weights,
-    biases: params.biases,
-    metadata: {
-      ...net.metadata,
-      [ARCHITECTURE_KEY]: JSON.stringify({ ...json.architecture, dtype }),
-    },
+    weights,
+    biases,
+    metadata,
   };
   return encodeOnnx(graph, opset, '');
 }

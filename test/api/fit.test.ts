@@ -47,7 +47,7 @@ describe.each(BACKENDS)('fit, %s', (backend) => {
       validationSplit: 0.2,
       onBatchEnd: ({ epoch, batch, size, loss, accuracy }) => {
         events.push(`b${epoch}.${batch}:${size}`);
-        expect(Number.isFinite(loss) && accuracy >= 0 && accuracy <= 1).toBe(true);
+        expect(Number.isFinite(loss) && accuracy! >= 0 && accuracy! <= 1).toBe(true);
       },
       onEpochEnd: async ({ epoch, loss, valLoss }) => {
         await Promise.resolve();
@@ -76,7 +76,7 @@ describe.each(BACKENDS)('fit, %s', (backend) => {
     // validationSplit holds out the LAST 12 rows: valLoss is evaluate() on them
     const last = net.evaluate(x.slice(48), y.slice(48));
     expect(h.valLoss[2]).toBeCloseTo(last.loss, 12);
-    expect(h.valAccuracy[2]).toBe(last.accuracy);
+    expect(h.valAccuracy![2]).toBe(last.accuracy);
     net.dispose();
   });
 

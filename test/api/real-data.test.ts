@@ -47,8 +47,8 @@ describe('real data', () => {
     const ms = performance.now() - t0;
     const { accuracy, loss } = net.evaluate(data.testX, data.testY);
     console.log(
-      `[real-data] Iris: held-out accuracy ${(accuracy * 100).toFixed(1)}% (loss ${loss.toFixed(3)}), ` +
-        `train accuracy ${(history.accuracy[history.accuracy.length - 1]! * 100).toFixed(1)}%, ${history.epochs} epochs in ${ms.toFixed(0)} ms`,
+      `[real-data] Iris: held-out accuracy ${(accuracy! * 100).toFixed(1)}% (loss ${loss.toFixed(3)}), ` +
+        `train accuracy ${(history.accuracy!.at(-1)! * 100).toFixed(1)}%, ${history.epochs} epochs in ${ms.toFixed(0)} ms`,
     );
     expect(data.test).toBe(30);
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
@@ -88,8 +88,8 @@ describe('real data', () => {
     const trainMs = performance.now() - t1;
     const { accuracy } = net.evaluate(data.testX, data.testY);
     console.log(
-      `[real-data] MNIST: held-out accuracy ${(accuracy * 100).toFixed(2)}% after ${history.epochs} epochs ` +
-        `(≥ 96% first at epoch ${reached}), per-epoch val accuracy [${history.valAccuracy.map((a) => (a * 100).toFixed(1))}], ` +
+      `[real-data] MNIST: held-out accuracy ${(accuracy! * 100).toFixed(2)}% after ${history.epochs} epochs ` +
+        `(≥ 96% first at epoch ${reached}), per-epoch val accuracy [${history.valAccuracy!.map((a) => (a * 100).toFixed(1))}], ` +
         `training ${(trainMs / 1000).toFixed(1)} s on ${train.rows} rows (${(trainMs / history.epochs).toFixed(0)} ms/epoch), data loading ${loadMs.toFixed(0)} ms`,
     );
     expect(data.train).toBe(8000);

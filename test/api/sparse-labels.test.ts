@@ -89,7 +89,7 @@ describe('sparse-categorical-cross-entropy', () => {
       });
       expect(a).toEqual(b);
       expect(flatParams(sparse.getParameters())).toEqual(flatParams(dense.getParameters()));
-      expect(a.accuracy.at(-1)).toBe(1);
+      expect(a.accuracy!.at(-1)).toBe(1);
       expect(Array.from(sparse.predictClasses(X))).toEqual(LABELS);
       sparse.dispose();
       dense.dispose();

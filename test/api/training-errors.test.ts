@@ -180,11 +180,11 @@ describe.each(['wasm', 'reference'] as const)(
       ],
       [
         { validationSplit: 0 },
-        'validationSplit must be a number in (0, 1) (the fraction of rows held out), got 0',
+        'validationSplit must be a number in (0, 1) (the fraction of rows held out) or { fraction, shuffle?, stratify? }, got 0',
       ],
       [
         { validationSplit: 1 },
-        'validationSplit must be a number in (0, 1) (the fraction of rows held out), got 1',
+        'validationSplit must be a number in (0, 1) (the fraction of rows held out) or { fraction, shuffle?, stratify? }, got 1',
       ],
       [
         { validationSplit: 0.9 },

@@ -1,13 +1,13 @@
 // The `wasm-mlp` command end to end: `node dist/cli.js` spawned on small CSV files (Iris for
 // classification, a synthetic regression, and broken files), plus the progress bar on a
 // (simulated) terminal.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Network } from 'wasm-mlp';
+import { Network, Standardizer } from 'wasm-mlp';
 import { createProgress } from '../../ts/cli/progress.js';
 import { cli, failsWith, fixture, type Run } from './run.js';
 
@@ -62,6 +62,29 @@ describe('classification (Iris)', () => {
     expect(net.layers).toEqual([4, 16, 8, 3]);
     expect(JSON.parse(net.metadata['classes']!)).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(net.metadata['target']).toBe('species');
+  });
+
+  it("standardises with the library's normalization, saved in the record (older models still load)", async () => {
+    const net = await Network.fromSafetensors(readFileSync(model));
+    expect(net.metadata).not.toHaveProperty('feature_mean');
+    const rows = parseCsv(readFileSync(fixture('iris.csv'), 'utf8')).slice(1);
+    const expected = Standardizer.fit(rows.map((r) => r.slice(0, 4).map(Number)));
+    expect(Array.from(net.normalization!.mean)).toEqual(Array.from(expected.mean));
+    expect(Array.from(net.normalization!.std)).toEqual(Array.from(expected.std));
+    // The same model as an older CLI wrote it: the standardisation in the metadata.
+    const legacy = join(dir, 'legacy.safetensors');
+    net.metadata = {
+      ...net.metadata,
+      feature_mean: JSON.stringify(Array.from(expected.mean)),
+      feature_std: JSON.stringify(Array.from(expected.std)),
+    };
+    net.setNormalization(null);
+    writeFileSync(legacy, net.toSafetensors());
+    const [now, before] = await Promise.all(
+      [model, legacy].map((m) => cli('predict', '--model', m, '--data', fixture('iris.csv'))),
+    );
+    expect(before!.code).toBe(0);
+    expect(before!.stdout).toBe(now!.stdout);
   });
 
   it('evaluates accuracy', async () => {
@@ -225,7 +248,7 @@ describe('errors: exit code 1 and one line', () => {
     writeFileSync(plain, (await Network.create({ layers: [4, 3] })).toSafetensors());
     failsWith(
       await cli('predict', '--model', plain, '--data', fixture('iris.csv')),
-      `'${plain}' has no CLI encoding in its metadata (missing features, target, task, feature_mean, feature_std); train it with 'wasm-mlp train'`,
+      `'${plain}' has no CLI encoding in its metadata (missing features, target, task); train it with 'wasm-mlp train'`,
     );
   });
   it('a class unseen in training', async () => {

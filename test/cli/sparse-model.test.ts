@@ -31,6 +31,8 @@ beforeAll(async () => {
   });
   twin.setParameters(net.getParameters());
   twin.metadata = net.metadata;
+  // The CLI's feature standardisation is the network's normalization (saved in the model).
+  twin.setNormalization(net.normalization);
   writeFileSync(sparse, twin.toSafetensors());
   for (const n of [net, twin]) n.dispose();
 });

@@ -13,7 +13,6 @@ import {
   decodeRow,
   decodeValue,
   encodeClassIds,
-  encodeFeatures,
   encodeTargets,
   encodingFromMetadata,
   encodingToMetadata,
@@ -104,7 +103,8 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
   const rows = table.rows;
   // Rows in a seeded random order, so a validation split is not e.g. one class of a sorted file.
   const order = permutation(rows, o.seed);
-  const x = permuteRows(encodeFeatures(table, enc), enc.features.length, order);
+  // Raw features: the network standardises them (its normalization, saved in the model).
+  const x = permuteRows(table.x, enc.features.length, order);
   const y = permuteRows(encodeTargets(table, enc), outputWidth(enc), order);
   const classify = enc.task === 'classification';
   const hidden = o.layers.length;
@@ -121,6 +121,7 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
     dtype: o.dtype,
   });
   net.metadata = encodingToMetadata(enc);
+  net.setNormalization(enc.normalization);
   const trainRows = o.validationSplit ? Math.floor(rows * (1 - o.validationSplit)) : rows;
   const batchSize = Math.min(o.batchSize, trainRows);
   print(
@@ -146,17 +147,28 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
   print(`trained ${o.epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
 }
 
-/** A model saved by `train` and its encoding, checked against the network. */
-async function modelWithEncoding(model: string): Promise<{ net: Network<Dtype>; enc: Encoding }> {
-  const net = await loadModel(model);
-  return { net, enc: encodingFromMetadata(net.metadata, model, net.layers) };
+/**
+ * A model saved by `train` and its encoding, checked against the network. An older model's
+ * standardisation (`feature_mean`/`feature_std` metadata) becomes the network's normalization,
+ * so every model takes raw features.
+ */
+async function modelWithEncoding(
+  model: string,
+  loaded?: Network<Dtype>,
+): Promise<{ net: Network<Dtype>; enc: Encoding }> {
+  const net = loaded ?? (await loadModel(model));
+  const enc = encodingFromMetadata(net.metadata, model, net.layers);
+  if (enc.normalization && !net.normalization) net.setNormalization(enc.normalization);
+  const { feature_mean: _m, feature_std: _s, ...rest } = net.metadata;
+  net.metadata = rest;
+  return { net, enc };
 }
 
 export async function evaluate(o: { model: string; data: string }, print: Print): Promise<void> {
   preflightEvaluate(o);
   const { net, enc } = await modelWithEncoding(o.model);
   const table = readTable(o.data, () => modelSelection(enc, true));
-  const x = encodeFeatures(table, enc);
+  const x = table.x;
   // A model trained by the API on class ids (the CLI itself trains on one-hot rows).
   const y =
     net.lossName === 'sparse-categorical-cross-entropy'
@@ -166,7 +178,7 @@ export async function evaluate(o: { model: string; data: string }, print: Print)
   print(`rows ${table.rows}`);
   if (enc.task === 'classification') {
     print(`loss ${loss.toFixed(4)} (categorical cross-entropy)`);
-    print(`accuracy ${accuracy.toFixed(4)}`);
+    print(`accuracy ${accuracy!.toFixed(4)}`);
   } else {
     const out = net.predict(x);
     const actual = table.target!.values!;
@@ -193,7 +205,7 @@ function predictRows(
   data: string,
 ): { out: ArrayLike<number>; rows: number; columns: string[] } {
   const table = readTable(data, () => modelSelection(enc, false));
-  return { out: net.predict(encodeFeatures(table, enc)), rows: table.rows, columns: table.columns };
+  return { out: net.predict(table.x), rows: table.rows, columns: table.columns };
 }
 
 /**
@@ -243,8 +255,8 @@ export async function predict(
 }
 
 /**
- * Exports to ONNX. The CLI's feature standardization is folded into the first layer
- * (`W'[r][c] = W[r][c] / s_r`, `b'[c] = b[c] − Σ_r m_r / s_r · W[r][c]`), so the ONNX model takes
+ * Exports to ONNX. The model's feature standardization (its normalization) is folded into the
+ * first layer by `toONNX` (`W'[r][c] = W[r][c] / s_r`, `b'[c] = b[c] − Σ_r m_r / s_r · W[r][c]`), so the ONNX model takes
  * the raw feature columns in `features` order; its outputs are class probabilities (in
  * `classes` order) or the standardized target (`value · target_std + target_mean`).
  */
@@ -254,23 +266,9 @@ export async function exportOnnx(
 ): Promise<void> {
   preflightExport(o);
   const net = await loadModel(o.model);
-  const meta = net.metadata;
-  if (meta['feature_mean'] !== undefined) {
-    const enc = encodingFromMetadata(meta, o.model, net.layers);
-    const { weights, biases } = net.getParameters();
-    const [w, b] = [weights[0]!, biases[0]!];
-    const nOut = net.layers[1]!;
-    enc.features.forEach((_, r) => {
-      const [m, s] = [enc.featureMean[r]!, enc.featureStd[r]!];
-      for (let c = 0; c < nOut; c++) {
-        b[c] = b[c]! - (m / s) * w[r * nOut + c]!;
-        w[r * nOut + c] = w[r * nOut + c]! / s;
-      }
-    });
-    net.setParameters({ weights, biases });
-    const { feature_mean: _m, feature_std: _s, ...rest } = meta;
-    net.metadata = { ...rest, standardization: 'folded into layers.0' };
-  }
+  // A model of this CLI: an older one's standardisation moves from its metadata into the
+  // network, which toONNX folds into the first layer. A plain library model is exported as is.
+  if (net.metadata['feature_mean'] !== undefined) await modelWithEncoding(o.model, net);
   const bytes = toONNX(net, { opset: o.opset });
   writeFileAtomic(o.onnx, bytes);
   print(

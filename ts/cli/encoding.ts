@@ -1,17 +1,21 @@
 /**
  * How the CLI turns CSV columns into network inputs and targets, and back: the feature columns
- * (standardized with the training rows' mean and standard deviation), the target column (one-hot
- * over its classes for classification; standardized for regression). The encoding is saved in
- * the model's metadata, so `evaluate` and `predict` apply exactly the same transformation and
- * report original labels and units.
+ * (standardized with the training rows' mean and standard deviation by the network's own
+ * normalization, a {@link Standardizer} saved in the model's record), the target column
+ * (one-hot over its classes for classification; standardized for regression). The rest of
+ * the encoding is saved in the model's metadata, so `evaluate` and `predict` apply exactly the
+ * same transformation and report original labels and units.
  *
  * Metadata keys (strings; lists and numbers as JSON): `features`, `target`, `task`
- * (`classification` | `regression`), `classes` (the class labels, in output order),
- * `feature_mean`, `feature_std`, and for regression `target_mean`, `target_std`.
+ * (`classification` | `regression`), `classes` (the class labels, in output order), and for
+ * regression `target_mean`, `target_std`. Models written before the network carried its
+ * normalization have `feature_mean`, `feature_std` instead: read as the normalization.
  * @module
  */
 import type { Selection, Table, TargetSpec } from './csv.js';
 import { decimalOrUndefined } from './decimal.js';
+// From the package entry, so cli.js imports it instead of bundling a second copy.
+import { Standardizer } from '../index.js';
 import { CliError } from './errors.js';
 
 export type Task = 'classification' | 'regression';
@@ -22,38 +26,15 @@ export interface Encoding {
   task: Task;
   /** Class labels in output order (classification). */
   classes: string[];
-  featureMean: number[];
-  featureStd: number[];
+  /**
+   * The feature standardisation: fitted by `train` (null with --no-standardize), or read from
+   * the `feature_mean`/`feature_std` metadata of an older model (null otherwise: the network
+   * carries it). Applied by the network, never by the CLI itself.
+   */
+  normalization: Standardizer | null;
   /** Regression: y is stored as (y − mean) / std. */
   targetMean: number;
   targetStd: number;
-}
-
-/**
- * Mean and standard deviation (1 when the column is constant) of every `stride`-th value of
- * the column `name`. Computed on the values divided by the largest magnitude, so sums and
- * squares cannot overflow (values near 1e200 square to Infinity otherwise); a spread too wide
- * for float64 (max − min beyond 1.8e308) is an error naming the column.
- */
-function moments(name: string, values: Float64Array, stride = 1, offset = 0): [number, number] {
-  const n = Math.floor((values.length - offset + stride - 1) / stride);
-  let scale = 0;
-  for (let i = offset; i < values.length; i += stride)
-    scale = Math.max(scale, Math.abs(values[i]!));
-  if (scale === 0) return [0, 1];
-  let mean = 0;
-  for (let i = offset; i < values.length; i += stride) mean += values[i]! / scale;
-  mean /= n;
-  let v = 0;
-  for (let i = offset; i < values.length; i += stride) v += (values[i]! / scale - mean) ** 2;
-  const [m, std] = [mean * scale, Math.sqrt(v / n) * scale];
-  if (!Number.isFinite(m) || !Number.isFinite(std)) {
-    throw new CliError(
-      `column '${name}': its values span more than float64 can hold (standard deviation ` +
-        `${std}); rescale the column or use --no-standardize`,
-    );
-  }
-  return [m, std > 0 ? std : 1];
 }
 
 /**
@@ -107,8 +88,7 @@ export function fitEncoding(table: Table, task: Task | 'auto', standardize: bool
     target: target.name,
     task: resolved,
     classes: [],
-    featureMean: Array<number>(f).fill(0),
-    featureStd: Array<number>(f).fill(1),
+    normalization: null,
     targetMean: 0,
     targetStd: 1,
   };
@@ -121,11 +101,12 @@ export function fitEncoding(table: Table, task: Task | 'auto', standardize: bool
     }
   }
   if (standardize) {
-    for (let j = 0; j < f; j++) {
-      [enc.featureMean[j], enc.featureStd[j]] = moments(enc.features[j]!, table.x, f, j);
-    }
+    // Overflow-safe moments (scaled by each column's largest magnitude); a constant column
+    // gets std 1.
+    enc.normalization = Standardizer.fit(table.x, f);
     if (resolved === 'regression') {
-      [enc.targetMean, enc.targetStd] = moments(target.name, target.values!);
+      const t = Standardizer.fit(target.values!, 1);
+      [enc.targetMean, enc.targetStd] = [t.mean[0]!, t.std[0]!];
     }
   }
   return enc;
@@ -137,15 +118,6 @@ function compareLabels(a: string, b: string): number {
   if (na !== undefined && nb !== undefined) return na - nb;
   if ((na === undefined) !== (nb === undefined)) return na !== undefined ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The standardized feature matrix (rows × features, row-major), in place in `table.x`. */
-export function encodeFeatures(table: Table, enc: Encoding): Float64Array {
-  const x = table.x;
-  const n = enc.features.length;
-  for (let i = 0; i < x.length; i++)
-    x[i] = (x[i]! - enc.featureMean[i % n]!) / enc.featureStd[i % n]!;
-  return x;
 }
 
 /** Output width: one per class, or 1 for regression. */
@@ -199,8 +171,6 @@ export function encodingToMetadata(enc: Encoding): Record<string, string> {
     features: JSON.stringify(enc.features),
     target: enc.target,
     task: enc.task,
-    feature_mean: JSON.stringify(enc.featureMean),
-    feature_std: JSON.stringify(enc.featureStd),
   };
   if (enc.task === 'classification') meta['classes'] = JSON.stringify(enc.classes);
   else {
@@ -229,7 +199,7 @@ export function encodingFromMetadata(
   model: string,
   layers: readonly number[],
 ): Encoding {
-  const need = ['features', 'target', 'task', 'feature_mean', 'feature_std'];
+  const need = ['features', 'target', 'task'];
   const missing = need.filter((k) => meta[k] === undefined);
   if (missing.length > 0) {
     throw new CliError(
@@ -256,16 +226,21 @@ export function encodingFromMetadata(
       `'${model}': its metadata lists ${features.length} feature column${features.length === 1 ? '' : 's'} (${features.join(', ')}) but the network has ${inputs} input${inputs === 1 ? '' : 's'}`,
     );
   }
-  const featureMean = json('feature_mean');
-  const featureStd = json('feature_std');
-  for (const [key, list] of [
-    ['feature_mean', featureMean],
-    ['feature_std', featureStd],
-  ] as const) {
-    if (!isFiniteList(list) || list.length !== features.length)
-      throw bad(`${key} must list ${features.length} finite numbers, one per feature`);
+  let normalization: Standardizer | null = null;
+  if (meta['feature_mean'] !== undefined || meta['feature_std'] !== undefined) {
+    // An older model: its standardisation in the metadata rather than the record.
+    const featureMean = meta['feature_mean'] === undefined ? undefined : json('feature_mean');
+    const featureStd = meta['feature_std'] === undefined ? undefined : json('feature_std');
+    for (const [key, list] of [
+      ['feature_mean', featureMean],
+      ['feature_std', featureStd],
+    ] as const) {
+      if (!isFiniteList(list) || list.length !== features.length)
+        throw bad(`${key} must list ${features.length} finite numbers, one per feature`);
+    }
+    if ((featureStd as number[]).some((s) => !(s > 0))) throw bad('feature_std must be > 0');
+    normalization = new Standardizer(featureMean as number[], featureStd as number[]);
   }
-  if ((featureStd as number[]).some((s) => s === 0)) throw bad('feature_std has a zero');
   let classes: string[] = [];
   let [targetMean, targetStd] = [0, 1];
   if (task === 'classification') {
@@ -295,8 +270,7 @@ export function encodingFromMetadata(
     target: meta['target']!,
     task,
     classes,
-    featureMean: featureMean as number[],
-    featureStd: featureStd as number[],
+    normalization,
     targetMean,
     targetStd,
   };

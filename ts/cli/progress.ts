@@ -16,7 +16,7 @@ export interface Progress {
 /** One line per epoch: `epoch 3/20  loss 0.1234  accuracy 0.9500  val_loss …  (0.4 s)`. */
 function epochLine(log: EpochLog, epochs: number, seconds: number, accuracy: boolean): string {
   const parts = [`epoch ${log.epoch + 1}/${epochs}`, `loss ${log.loss.toFixed(4)}`];
-  if (accuracy) parts.push(`accuracy ${log.accuracy.toFixed(4)}`);
+  if (accuracy && log.accuracy !== undefined) parts.push(`accuracy ${log.accuracy.toFixed(4)}`);
   if (log.valLoss !== undefined) parts.push(`val_loss ${log.valLoss.toFixed(4)}`);
   if (accuracy && log.valAccuracy !== undefined)
     parts.push(`val_accuracy ${log.valAccuracy.toFixed(4)}`);

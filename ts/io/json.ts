@@ -8,8 +8,13 @@
  *                     seed, learningRate },
  *   "parameters": { "weights": [ n_0 rows of n_1 numbers, … ], "biases": [ [n_1 numbers], … ] },
  *   "metadata": { "key": "value" },
+ *   "normalization": { "mean": [n_0 numbers], "std": [n_0 numbers] },  // only if set
  *   "training": { "step": 12, "epochs": 3, "optimizerState": [ … ] }   // only if saved }
  * ```
+ *
+ * A model with a normalization is written as `formatVersion` 2, so a reader of version 1
+ * (which would ignore the field and feed raw inputs to a network trained on standardised
+ * ones) rejects it instead of predicting wrong values; others stay version 1.
  *
  * Numbers are float64 in JSON, so f64 parameters round-trip exactly and f32 ones too (an f32
  * value is an f64 value; reading rounds back to the very same f32). The one exception is the
@@ -26,11 +31,12 @@ import {
   checkMetadata,
   type Architecture,
   type ModelRecord,
+  type Normalization,
   type TrainingState,
 } from './record.js';
 
 /** The current JSON format version; readers accept this version and older. */
-export const JSON_FORMAT_VERSION = 1;
+export const JSON_FORMAT_VERSION = 2;
 
 /** The object `net.toJSON()` returns (and `Network.fromJSON()` accepts, or its string). */
 export interface ModelJSON {
@@ -43,6 +49,8 @@ export interface ModelJSON {
     biases: number[][];
   };
   metadata: Record<string, string>;
+  /** The input standardisation (`net.normalization`), present when set. */
+  normalization?: { mean: number[]; std: number[] };
   /** Present when saved with `{ trainingState: true }`. */
   training?: { step: number; epochs: number; optimizerState: number[] };
 }
@@ -52,7 +60,7 @@ export function recordToJSON(record: ModelRecord): ModelJSON {
   const { layers } = record.architecture;
   const json: ModelJSON = {
     format: 'wasm-mlp',
-    formatVersion: JSON_FORMAT_VERSION,
+    formatVersion: record.normalization ? 2 : 1,
     architecture: record.architecture,
     parameters: {
       weights: record.parameters.weights.map((w, i) => {
@@ -65,6 +73,12 @@ export function recordToJSON(record: ModelRecord): ModelJSON {
     },
     metadata: { ...record.metadata },
   };
+  if (record.normalization) {
+    json.normalization = {
+      mean: Array.from(record.normalization.mean),
+      std: Array.from(record.normalization.std),
+    };
+  }
   if (record.training) {
     const { step, epochs, optimizerState } = record.training;
     json.training = { step, epochs, optimizerState: Array.from(optimizerState) };
@@ -177,5 +191,24 @@ export function recordFromJSON(input: unknown): {
     }
     training = { step: field(t, 'step', 'training') as number, epochs, optimizerState: state };
   }
-  return { options, record: { parameters: { weights, biases }, metadata, training } };
+  let normalization: Normalization | null = null;
+  if (root['normalization'] !== undefined) {
+    const n = objectAt(root['normalization'], 'model JSON: normalization');
+    normalization = {
+      mean: arrayAt(
+        field(n, 'mean', 'normalization'),
+        layers[0]!,
+        'normalization.mean (layers[0])',
+      ) as number[],
+      std: arrayAt(
+        field(n, 'std', 'normalization'),
+        layers[0]!,
+        'normalization.std (layers[0])',
+      ) as number[],
+    };
+  }
+  return {
+    options,
+    record: { parameters: { weights, biases }, metadata, normalization, training },
+  };
 }

@@ -13,6 +13,11 @@
  * - `wasm_mlp.training` (only with the training state): `{"step", "epochs", "slots"}` as JSON,
  *   with the optimizer's state as tensors `optimizer.{slot}.layers.{i}.weight|bias` in the
  *   same layout as the parameters; slots `velocity` (momentum) or `m`, `v` (Adam).
+ *
+ * The input standardisation (`net.normalization`), when set, is two F64 tensors
+ * `normalization.mean` and `normalization.std` of shape `[n_0]`, and the file says
+ * `wasm_mlp.format_version` `"2"`, so a reader of version 1 rejects it (as an unexpected
+ * tensor) instead of feeding raw inputs to a network trained on standardised ones.
  * @module
  */
 import { FormatError, OptionError, describe } from '../errors.js';
@@ -38,7 +43,9 @@ import {
 export type WeightLayout = 'in-out' | 'pytorch';
 
 /** Safetensors format version written in `wasm_mlp.format_version`. */
-export const SAFETENSORS_FORMAT_VERSION = 1;
+export const SAFETENSORS_FORMAT_VERSION = 2;
+
+const NORMALIZATION_TENSORS = ['normalization.mean', 'normalization.std'] as const;
 
 const KEY = {
   version: `${RESERVED_PREFIX}format_version`,
@@ -114,9 +121,18 @@ export function recordToSafetensors(record: ModelRecord, layout: unknown): Uint8
     });
   };
   addLayers('', record.parameters.weights, record.parameters.biases);
+  const norm = record.normalization;
+  if (norm) {
+    for (const [name, values] of [
+      [NORMALIZATION_TENSORS[0], norm.mean],
+      [NORMALIZATION_TENSORS[1], norm.std],
+    ] as const) {
+      tensors.push([name, { dtype: 'F64', shape: [layers[0]!], data: Float64Array.from(values) }]);
+    }
+  }
   const metadata: Record<string, string> = {
     ...record.metadata,
-    [KEY.version]: String(SAFETENSORS_FORMAT_VERSION),
+    [KEY.version]: String(norm ? 2 : 1),
     [KEY.architecture]: JSON.stringify(record.architecture),
     [KEY.layout]: lay,
   };
@@ -281,6 +297,15 @@ export function recordFromSafetensors(
   };
   const found = withLayoutHint(file.tensors, layout, stored, given, () => find(''));
   const foundSlots = slots.map((slot) => find(`optimizer.${slot}.`));
+  const normTensors = NORMALIZATION_TENSORS.filter((name) => file.tensors.has(name));
+  if (normTensors.length === 1) {
+    throw new FormatError(
+      `safetensors: '${normTensors[0]}' without '${NORMALIZATION_TENSORS.find((n) => n !== normTensors[0])}' (the normalization needs both)`,
+    );
+  }
+  const normEntries = normTensors.map((name) =>
+    tensorOf(file.tensors, name, [layers[0]!], layout, expected),
+  );
   if (expected.size !== file.tensors.size) {
     const unexpected = [...file.tensors.keys()].filter((name) => !expected.has(name));
     throw new FormatError(
@@ -322,7 +347,11 @@ export function recordFromSafetensors(
   }
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith(RESERVED_PREFIX)) metadata[k] = v;
-  return { options, record: { parameters, metadata, training } };
+  const normalization =
+    normEntries.length === 2
+      ? { mean: normEntries[0]!.values(), std: normEntries[1]!.values() }
+      : null;
+  return { options, record: { parameters, metadata, normalization, training } };
 }
 
 /** Names for a message, quoted; the first 8 and a count of the others (a file may have millions). */

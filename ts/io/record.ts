@@ -60,7 +60,15 @@ export interface ModelRecord {
   parameters: ParameterArrays;
   /** The user's `net.metadata` (string → string). */
   metadata: Record<string, string>;
+  /** The input standardisation (`net.normalization`), one value per input; absent: none. */
+  normalization?: Normalization | null;
   training: TrainingState | null;
+}
+
+/** A stored input standardisation `(x − mean) / std`. */
+export interface Normalization {
+  mean: ArrayLike<number>;
+  std: ArrayLike<number>;
 }
 
 /** How a resolved activation is written: a plain name, or the leakyRelu object with its slope. */

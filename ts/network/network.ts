@@ -15,6 +15,7 @@ import { WasmBackend } from '../backends/wasm/network.js';
 import { OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
+  metricsFor,
   planFit,
   runFit,
   type FitContext,
@@ -28,6 +29,8 @@ import {
   type SafetensorsReadOptions,
 } from '../io/model-safetensors.js';
 import { checkMetadata, type ModelRecord } from '../io/record.js';
+import type { MetricName, MetricValues } from '../metrics.js';
+import { Standardizer } from '../standardizer.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
 import { unreachableTargetWarning } from '../output-range.js';
@@ -69,12 +72,21 @@ import {
   type SaveOptions,
 } from './persistence.js';
 
-/** Result of {@link Network.evaluate}. */
-export interface Evaluation {
+/**
+ * Result of {@link Network.evaluate}: the loss and the metrics that fit the task (see
+ * `metrics.ts`): `accuracy` for a classifier (argmax for several outputs, threshold 0.5 for
+ * one); `mse`, `rmse`, `mae` and `r2` for a regression (no `accuracy`); plus any asked for
+ * with {@link EvaluateOptions.metrics}.
+ */
+export interface Evaluation extends MetricValues {
   /** The loss over all rows, with the loss's reduction (sum for `'half-sse'`, else mean). */
   loss: number;
-  /** Fraction of rows classified right: argmax for several outputs, threshold 0.5 for one. */
-  accuracy: number;
+}
+
+/** Options of {@link Network.evaluate}. */
+export interface EvaluateOptions {
+  /** Metrics to report besides the task's defaults, e.g. `['mae', 'r2']` for a classifier. */
+  metrics?: readonly MetricName[];
 }
 
 /** Options of {@link Network.predict}. */
@@ -159,6 +171,8 @@ export class Network<D extends Dtype = Dtype> {
    * the synchronous methods so a `trainStep` loop does not allocate; `fit` expands its own.
    */
   #oneHot: Float32Array | Float64Array | undefined;
+  /** Applied to every `x` before the backend sees it (null: inputs go in as given). */
+  #normalization: Standardizer | null = null;
 
   private constructor(key: typeof CONSTRUCT, options: ResolvedOptions<D>, backend: Backend) {
     if (key !== CONSTRUCT) {
@@ -324,6 +338,7 @@ export class Network<D extends Dtype = Dtype> {
       setOptimizerState: (saved) => this.setOptimizerState(saved),
       setEpochs: (epochs) => void (this.#epochs = epochs),
       setMetadata: (metadata) => void (this.#metadata = metadata),
+      setNormalization: (n) => this.setNormalization(n),
       dispose: () => this.dispose(),
     };
   }
@@ -437,8 +452,81 @@ export class Network<D extends Dtype = Dtype> {
     }
   }
 
-  #x(value: unknown): Matrix {
-    return toMatrix('x', value, this.#layers[0]!, 'layers[0]', this.dtype);
+  /**
+   * Validates `x` and, with a normalization, standardises a copy (from the values as given,
+   * in float64, then rounded to the dtype).
+   */
+  #x(value: unknown, name = 'x', expected?: { batch: number; what: string }): Matrix {
+    const norm = this.#normalization;
+    const X = toMatrix(
+      name,
+      value,
+      this.#layers[0]!,
+      'layers[0]',
+      norm ? 'f64' : this.dtype,
+      expected,
+    );
+    if (!norm) return X;
+    const Out = this.dtype === 'f64' ? Float64Array : Float32Array;
+    return { data: norm.standardize(X.data, Out, name), batch: X.batch };
+  }
+
+  /**
+   * The input standardisation applied to every `x` (by `forward`, `predict`, `evaluate`,
+   * `fit` and its validation data, `trainStep`, `loss`, `gradients`), or null. Saved in JSON
+   * and safetensors, folded into the first layer of an ONNX export.
+   */
+  get normalization(): Standardizer | null {
+    return this.#normalization;
+  }
+
+  /**
+   * Sets (or with null removes) the input standardisation: a {@link Standardizer} or its
+   * `{ mean, std }`, one value per input. The parameters are unchanged: set it before
+   * training, as the network learns on the standardised inputs.
+   * @throws ShapeError for a count other than `layers[0]`; NonFiniteError, OptionError for
+   *   bad values; StateError after dispose or during fit()
+   */
+  setNormalization(
+    normalization:
+      Standardizer | { readonly mean: ArrayLike<number>; readonly std: ArrayLike<number> } | null,
+  ): void {
+    this.#mutable('setNormalization()');
+    if (normalization === null) {
+      this.#normalization = null;
+      return;
+    }
+    if (typeof normalization !== 'object') {
+      throw new OptionError(
+        `normalization must be a Standardizer, { mean, std } or null, got ${describe(normalization)}`,
+      );
+    }
+    const s =
+      normalization instanceof Standardizer
+        ? normalization
+        : new Standardizer(normalization.mean, normalization.std);
+    if (s.features !== this.#layers[0]) {
+      throw new ShapeError(
+        `normalization has ${s.features} features but the network has ${this.#layers[0]} inputs (layers[0])`,
+      );
+    }
+    this.#normalization = s;
+  }
+
+  /**
+   * Fits a {@link Standardizer} to the raw inputs `x` (per column: mean and population std,
+   * std 1 for a constant column), sets it as this network's normalization and returns it.
+   * @example
+   * net.fitNormalization(trainX);
+   * await net.fit(trainX, trainY); // raw inputs everywhere from now on
+   * @throws ShapeError, NonFiniteError, StateError (network unchanged)
+   */
+  fitNormalization(x: MatrixInput): Standardizer {
+    this.#mutable('fitNormalization()');
+    const X = toMatrix('x', x, this.#layers[0]!, 'layers[0]', 'f64');
+    const s = Standardizer.fit(X.data, this.#layers[0]!);
+    this.#normalization = s;
+    return s;
   }
 
   /** `reuse`: the result is only read during the call, so the one-hot buffer may be reused. */
@@ -627,15 +715,33 @@ export class Network<D extends Dtype = Dtype> {
   }
 
   /**
-   * Loss and accuracy on `x`, `y` (in chunks of 1024 rows). Accuracy: argmax of the outputs vs
-   * argmax of the targets with several outputs; `ŷ ≥ 0.5` vs `y ≥ 0.5` with one.
-   * @throws ShapeError, NonFiniteError, TargetError, StateError (network unchanged)
+   * Loss and the metrics that fit the task on `x`, `y` (in chunks of 1024 rows): `accuracy`
+   * for a classifier (a softmax output, or a sigmoid output with `'binary-cross-entropy'` or
+   * `'half-sse'` and targets all 0 or 1); `mse`, `rmse`, `mae` and `r2` for anything else.
+   * Accuracy: argmax of the outputs vs argmax of the targets with several outputs; `ŷ ≥ 0.5`
+   * vs `y ≥ 0.5` with one.
+   * @example
+   * const { loss, mse, r2 } = net.evaluate(x, y); // a regression
+   * const { accuracy, mae } = net.evaluate(x, labels, { metrics: ['mae'] }); // a classifier
+   * @throws OptionError for an unknown metric or `'accuracy'` on a regression; ShapeError,
+   *   NonFiniteError, TargetError, StateError (network unchanged)
    */
-  evaluate(x: MatrixInput, y: MatrixInput): Evaluation {
+  evaluate(x: MatrixInput, y: MatrixInput, options: EvaluateOptions = {}): Evaluation {
     this.#live();
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new OptionError(`evaluate options must be an object, got ${describe(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== 'metrics') {
+        throw new OptionError(`evaluate: unknown option '${key}'; known options: metrics`);
+      }
+    }
     const X = this.#x(x);
     const Y = this.#y(y, X.batch, 'the batch of x');
-    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y);
+    const nOut = this.#layers[this.#layers.length - 1]!;
+    const output = this.#options.activations[this.#options.activations.length - 1]!;
+    const metrics = metricsFor(output, this.#options.loss, Y, nOut, options.metrics);
+    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y, metrics);
     let step = run.next();
     while (!step.done) step = run.next();
     this.#cache = { usedBy: 'evaluate()' };
@@ -663,6 +769,8 @@ export class Network<D extends Dtype = Dtype> {
     const ctx: FitContext = {
       backend: this.#backend,
       reduction: reductionOf(this.#options.loss),
+      loss: this.#options.loss,
+      output: this.#options.activations[this.#options.activations.length - 1]!,
       seed: this.#options.seed,
       epochOffset: this.#epochs,
       epochCompleted: () => {
@@ -673,7 +781,7 @@ export class Network<D extends Dtype = Dtype> {
       learningRate: () => this.#learningRate,
       live: () => this.#live(),
       matrices: (vx, vy) => {
-        const VX = toMatrix('validationData.x', vx, this.#layers[0]!, 'layers[0]', this.dtype);
+        const VX = this.#x(vx, 'validationData.x');
         const VY = this.#y(
           vy,
           VX.batch,
@@ -757,6 +865,7 @@ export class Network<D extends Dtype = Dtype> {
         options: this.#options,
         learningRate: this.#learningRate,
         metadata: this.#metadata,
+        normalization: this.#normalization,
         epochs: this.#epochs,
         midEpoch: this.#midEpoch,
         fitting: this.#fitting,

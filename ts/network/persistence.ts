@@ -7,7 +7,14 @@
  * @module
  */
 import type { Backend } from '../backends/backend.js';
-import { FormatError, OptionError, ShapeError, StateError, describe } from '../errors.js';
+import {
+  FormatError,
+  OptionError,
+  ShapeError,
+  StateError,
+  WasmMlpError,
+  describe,
+} from '../errors.js';
 import type { WeightLayout } from '../io/model-safetensors.js';
 import {
   activationOption,
@@ -52,6 +59,8 @@ export interface RecordSource {
   readonly options: ResolvedOptions;
   readonly learningRate: number;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The input standardisation, if any. */
+  readonly normalization: { toJSON(): { mean: number[]; std: number[] } } | null;
   /** Epochs `fit()` completed. */
   readonly epochs: number;
   /** True when the parameters hold part of an epoch (a running or interrupted `fit()`). */
@@ -103,6 +112,7 @@ export function buildRecord(net: RecordSource, options: SaveOptions): ModelRecor
     },
     parameters: splitParameters(net.backend.getParams(), net.offsets),
     metadata: { ...net.metadata },
+    normalization: net.normalization ? net.normalization.toJSON() : null,
     training: withState ? { step, epochs: net.epochs, optimizerState: state } : null,
   };
 }
@@ -115,6 +125,7 @@ export interface RestoreTarget {
   setEpochs(epochs: number): void;
   /** Already checked metadata. */
   setMetadata(metadata: Record<string, string>): void;
+  setNormalization(normalization: { mean: ArrayLike<number>; std: ArrayLike<number> }): void;
   dispose(): void;
 }
 
@@ -163,6 +174,17 @@ export async function restoreNetwork<N>(
         step: record.training.step,
       });
       target.setEpochs(record.training.epochs);
+    }
+    if (record.normalization) {
+      try {
+        target.setNormalization(record.normalization);
+      } catch (e) {
+        // Bad values in a file are the file's fault, whatever the setter calls them.
+        if (e instanceof WasmMlpError && !(e instanceof StateError)) {
+          throw new FormatError(`${source}: normalization: ${e.message}`);
+        }
+        throw e;
+      }
     }
     target.setMetadata(checkMetadata(record.metadata, `${source}: metadata`));
   } catch (e) {
