@@ -81,7 +81,7 @@ describe('loading the core in Chromium', () => {
       }
     })()`);
     expect(message).toMatch(
-      /^WasmMlpError: fetching http:\/\/127\.0\.0\.1:\d+\/dist\/missing\.wasm: HTTP 404/,
+      /^WasmMlpError: could not load the WebAssembly core from http:\/\/127\.0\.0\.1:\d+\/dist\/missing\.wasm: fetching http:\/\/127\.0\.0\.1:\d+\/dist\/missing\.wasm: HTTP 404 Not Found\. Fix: /,
     );
     // The 404 itself is logged by Chromium; nothing else is.
     expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
