@@ -3,6 +3,10 @@
 // handle, i.e. from wasm address 0: fit() resolved, and the stray write broke other networks.
 import { describe, expect, it } from 'vitest';
 import { Network, StateError, type BackendName, type FitOptions } from '../../ts/index.js';
+import { loadWasm } from '../../ts/backends/wasm/load.js';
+import { WasmBackend } from '../../ts/backends/wasm/network.js';
+import { initialParameters } from '../../ts/init.js';
+import { defaultSpec } from '../../ts/model.js';
 import { WASM_PATH, randArray, rng } from '../helpers.js';
 
 const LAYERS = [200, 100, 1];
@@ -61,7 +65,7 @@ describe('dispose() inside a fit() callback', () => {
     }
   }
 
-  it('every method of a disposed wasm backend refuses instead of using address 0', async () => {
+  it('every method of a disposed network refuses (Network level)', async () => {
     const net = await Network.create({ layers: [3, 4, 2], wasm: WASM_PATH });
     net.dispose();
     const calls: [string, () => unknown][] = [
@@ -74,5 +78,36 @@ describe('dispose() inside a fit() callback', () => {
       ['toJSON', () => net.toJSON()],
     ];
     for (const [name, call] of calls) expect(call, name).toThrow(StateError);
+  });
+
+  it('a disposed WasmBackend refuses its freed handle itself, below the Network checks', async () => {
+    // The backend guard is what stops a path that skips the Network's own check (as fit's
+    // early-stopping restore did) from reading or writing at wasm address 0.
+    const core = await loadWasm(WASM_PATH);
+    const layers = [3, 4, 2];
+    const backend = new WasmBackend(
+      core,
+      defaultSpec(layers, 'exact'),
+      'f32',
+      initialParameters(layers, 1),
+    );
+    backend.dispose();
+    const x = new Float32Array(3);
+    const y = new Float32Array(2);
+    const calls: [string, () => unknown][] = [
+      ['getParams', () => backend.getParams()],
+      ['setParams', () => backend.setParams(new Float32Array(backend.paramCount))],
+      ['getOptimizerState', () => backend.getOptimizerState()],
+      ['setOptimizerState', () => backend.setOptimizerState(new Float32Array(0), 0)],
+      ['forward', () => backend.forward(x, 1)],
+      ['output', () => backend.output(1)],
+      ['backward', () => backend.backward(y, 1, 0.1)],
+      ['trainStep', () => backend.trainStep(x, y, 1, 0.1)],
+      ['trainRows', () => backend.trainRows(x, y, [0], 0.1)],
+      ['gradients', () => backend.gradients(x, y, 1)],
+      ['loss', () => backend.loss(x, y, 1)],
+    ];
+    for (const [name, call] of calls) expect(call, name).toThrow(StateError);
+    backend.dispose(); // idempotent
   });
 });

@@ -26,7 +26,7 @@ import { toONNX, fromONNX } from 'wasm-mlp/onnx';
 import * as inline from 'wasm-mlp/inline';
 import { trainInWorker } from 'wasm-mlp/worker';
 const net = await Network.create({ layers: [2, 4, 1], seed: 1 });
-net.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 2 });
+await net.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 2 });
 const back = await fromONNX(toONNX(net), { backend: 'reference' });
 const single = await inline.Network.create({ layers: [1, 1] });
 console.log(JSON.stringify({
@@ -45,7 +45,7 @@ const inline = require('wasm-mlp/inline');
 const { trainInWorker } = require('wasm-mlp/worker');
 (async () => {
   const net = await Network.create({ layers: [2, 4, 1], seed: 1 });
-  net.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 2 });
+  await net.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 2 });
   const back = await fromONNX(toONNX(net), { backend: 'reference' });
   const single = await inline.Network.create({ layers: [1, 1] });
   console.log(JSON.stringify({
