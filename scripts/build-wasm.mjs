@@ -29,6 +29,20 @@ const DEBIAN_PACKAGES = ['rustc-web', 'cargo-web', 'rust-web-src', 'lld-19'];
 const SIMD_FLAGS = '-C target-feature=+simd128';
 const RELAXED_FLAGS = `${SIMD_FLAGS},+relaxed-simd`;
 /**
+ * The shared-memory build (../shared/THREADS.md): atomics (std rebuilt with them), the memory
+ * imported and shared so pool workers can instantiate the module on it, and the shadow stack
+ * pointer and TLS symbols exported so each worker can set up its own. The maximum is the
+ * whole 32-bit address space, as the plain build's growable memory has; the loader may
+ * provide a smaller maximum where the engine cannot reserve 4 GiB.
+ */
+const THREAD_FLAGS =
+  ',+atomics,+bulk-memory,+mutable-globals' +
+  ' -C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--export-memory' +
+  ' -C link-arg=--initial-memory=2097152 -C link-arg=--max-memory=4294967296' +
+  ' -C link-arg=--export=__stack_pointer' +
+  ' -C link-arg=--export-if-defined=__wasm_init_tls' +
+  ' -C link-arg=--export-if-defined=__tls_size -C link-arg=--export-if-defined=__tls_align';
+/**
  * The builds: the default SIMD128 one, the optional relaxed-SIMD one (own target dir, since
  * its std is built with other flags), and each again with the test exports (same flags and
  * target dir as its published twin, so only the crate itself is compiled again).
@@ -36,6 +50,18 @@ const RELAXED_FLAGS = `${SIMD_FLAGS},+relaxed-simd`;
 const FLAVORS = [
   { artifact: ARTIFACT, flags: SIMD_FLAGS, dir: '', out: 'dist' },
   { artifact: 'wasm_mlp_relaxed.wasm', flags: RELAXED_FLAGS, dir: 'relaxed', out: 'dist' },
+  {
+    artifact: 'wasm_mlp_threads.wasm',
+    flags: SIMD_FLAGS + THREAD_FLAGS,
+    dir: 'threads',
+    out: 'dist',
+  },
+  {
+    artifact: 'wasm_mlp_threads_relaxed.wasm',
+    flags: RELAXED_FLAGS + THREAD_FLAGS,
+    dir: 'threads-relaxed',
+    out: 'dist',
+  },
   {
     artifact: 'wasm_mlp_test.wasm',
     flags: SIMD_FLAGS,
@@ -97,10 +123,13 @@ function rustupToolchain() {
           '-p',
           CRATE,
           ...featureArgs(flavor),
+          // std must be rebuilt with atomics for the shared-memory build: needs the rust-src
+          // component (rustup component add rust-src).
+          ...(flags.includes('+atomics') ? ['-Zbuild-std=std,panic_abort'] : []),
           '--target-dir',
           targetDir,
         ],
-        { RUSTFLAGS: flags },
+        { RUSTFLAGS: flags, ...(flags.includes('+atomics') ? { RUSTC_BOOTSTRAP: '1' } : {}) },
       );
       return join(targetDir, WASM_TARGET, 'release', ARTIFACT);
     },

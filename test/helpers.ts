@@ -13,6 +13,16 @@ export const WASM_PATH = fileURLToPath(
     : new URL('../dist/wasm_mlp.wasm', import.meta.url),
 );
 
+/**
+ * The shared-memory (threads) build of the core next to it, plain or relaxed like
+ * {@link WASM_PATH}: passing it as `wasm` gives a network a threaded core from the sources.
+ */
+export const THREADS_WASM_PATH = fileURLToPath(
+  process.env['WASM_MLP_BUILD'] === 'relaxed'
+    ? new URL('../dist/wasm_mlp_threads_relaxed.wasm', import.meta.url)
+    : new URL('../dist/wasm_mlp_threads.wasm', import.meta.url),
+);
+
 export interface VectorCase {
   name: string;
   layers: number[];

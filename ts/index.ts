@@ -45,6 +45,7 @@ export type {
 } from './model.js';
 export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
 export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
+export type { ThreadInfo, ThreadsOption } from './backends/wasm/threads.js';
 export { DEFAULTS } from './options.js';
 export type { NetworkOptions } from './options.js';
 export type {

@@ -2,6 +2,7 @@
  * Options of {@link Network.create}: types, defaults and validation.
  * @module
  */
+import { checkThreads, type ThreadsOption } from './backends/wasm/threads.js';
 import { OptionError, describe } from './errors.js';
 import {
   listOf,
@@ -57,6 +58,15 @@ export interface NetworkOptions<D extends Dtype = Dtype> {
    * uses its embedded plain build. Networks created from the same source share one instance.
    */
   wasm?: WasmSource;
+  /**
+   * Threads the core may compute on (only `backend: 'wasm'`): `'auto'` (default) uses the
+   * available parallelism, at most 8; an integer `n` from 1 to 64 uses `n` (the calling thread
+   * included); `1` runs exactly the single-thread core and starts no worker. Results are
+   * bit-identical for every count. More than one needs shared memory (Node; browsers only on
+   * cross-origin-isolated pages): where it is missing the network runs on one thread and
+   * {@link Network.threads} says why. See the README, "Threads".
+   */
+  threads?: ThreadsOption;
 }
 
 /** Default values of the optional options. */
@@ -81,6 +91,7 @@ export interface ResolvedOptions<D extends Dtype = Dtype> {
   readonly backend: BackendName;
   readonly seed: number;
   readonly wasm: WasmSource | undefined;
+  readonly threads: ThreadsOption;
 }
 
 const KNOWN_KEYS = [
@@ -95,6 +106,7 @@ const KNOWN_KEYS = [
   'backend',
   'seed',
   'wasm',
+  'threads',
 ];
 
 /** Throws {@link OptionError} unless `value` is a finite number > 0. */
@@ -252,5 +264,6 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
     backend,
     seed,
     wasm,
+    threads: checkThreads(options.threads ?? 'auto'),
   };
 }

@@ -11,6 +11,7 @@
 import type { Backend } from '../backends/backend.js';
 import { ReferenceBackend } from '../backends/reference/network.js';
 import { loadWasm } from '../backends/wasm/load.js';
+import { wantedThreads, type ThreadInfo } from '../backends/wasm/threads.js';
 import { WasmBackend } from '../backends/wasm/network.js';
 import { OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
@@ -231,8 +232,16 @@ export class Network<D extends Dtype = Dtype> {
     if (resolved.backend === 'reference') {
       backend = new ReferenceBackend(spec, resolved.dtype, params);
     } else {
-      const core = await loadWasm(resolved.wasm);
-      backend = await WasmBackend.create(core, spec, resolved.dtype, params);
+      const wanted = await wantedThreads(resolved.threads);
+      const core = await loadWasm(resolved.wasm, wanted > 1);
+      const wasm = await WasmBackend.create(core, spec, resolved.dtype, params);
+      try {
+        wasm.setThreads(await core.threadsFor(resolved.threads));
+      } catch (error) {
+        wasm.dispose();
+        throw error;
+      }
+      backend = wasm;
     }
     return new Network<D>(CONSTRUCT, resolved, backend);
   }
@@ -351,6 +360,24 @@ export class Network<D extends Dtype = Dtype> {
   /** Element type of parameters and activations. */
   get dtype(): D {
     return this.#options.dtype;
+  }
+
+  /**
+   * The threads this network computes on: `count` (the calling thread included), the
+   * `requested` option, and the `reason` when `count` is lower than asked (no shared memory, a
+   * page that is not cross-origin isolated, a single-thread core, a pool worker that could not
+   * start or died). The reference backend always computes on one thread.
+   */
+  get threads(): ThreadInfo {
+    const backend = this.#backend;
+    if (backend instanceof WasmBackend) return backend.threads;
+    return {
+      requested: this.#options.threads,
+      count: 1,
+      ...(this.#options.threads === 1
+        ? {}
+        : { reason: 'the reference backend computes on the calling thread only' }),
+    };
   }
 
   /** The math engine: `'wasm'` or `'reference'`. */

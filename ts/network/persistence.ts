@@ -6,6 +6,7 @@
  * through {@link RecordSource} and {@link RestoreTarget}.
  * @module
  */
+import type { ThreadsOption } from '../backends/wasm/threads.js';
 import type { Backend } from '../backends/backend.js';
 import {
   FormatError,
@@ -50,6 +51,8 @@ export interface LoadOptions {
   backend?: BackendName;
   /** Where to load the WebAssembly module from (see {@link NetworkOptions.wasm}). */
   wasm?: WasmSource;
+  /** Threads the core may compute on (see {@link NetworkOptions.threads}). Default `'auto'`. */
+  threads?: ThreadsOption;
   /** Convert to this dtype (f64 → f32 rounds). Default: the saved dtype. */
   dtype?: Dtype;
 }
@@ -129,7 +132,7 @@ export interface RestoreTarget {
   dispose(): void;
 }
 
-const LOAD_KEYS = ['backend', 'wasm', 'dtype'];
+const LOAD_KEYS = ['backend', 'wasm', 'dtype', 'threads'];
 
 /**
  * The one restore path of every format: `create` from the record's architecture and the load

@@ -14,11 +14,19 @@
 //! - [`activations`], [`losses`], [`optimizers`]: the model's pieces, one file each (an
 //!   activation's `forward` / `backward`, an optimizer's `update`), an enum dispatching.
 //! - [`network`]: `Network<T>`, forward and the backward loop.
+//! - [`parallel`]: the thread pool and how kernels split their output into tasks.
 //! - [`ffi`]: every `extern "C"` export, and the one table of the config block's codes.
 //! - [`buffer`]: fallible, zeroed, grow-only buffers (every allocation of the core).
 //! - [`alloc_counter`]: allocation counters (the global allocator on wasm32).
 
 #![deny(unsafe_op_in_unsafe_fn)]
+// `memory.atomic.wait32` / `notify` (the pool's futex, parallel/futex.rs) are still unstable in
+// core::arch; only the shared-memory build uses them, and it is built with -Zbuild-std (so
+// with RUSTC_BOOTSTRAP=1) anyway.
+#![cfg_attr(
+    all(target_arch = "wasm32", target_feature = "atomics"),
+    feature(stdarch_wasm_atomic_wait)
+)]
 
 pub mod activations;
 pub mod alloc_counter;
@@ -28,6 +36,7 @@ pub mod kernels;
 pub mod losses;
 pub mod network;
 pub mod optimizers;
+pub mod parallel;
 pub mod real;
 pub mod simd;
 #[doc(hidden)]

@@ -28,9 +28,16 @@ use crate::kernels::{
 };
 use crate::losses::Loss;
 use crate::optimizers::{Optimizer, Step};
+use crate::parallel::{for_each_chunk, SharedMut};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 use std::ops::Range;
+
+/// Parameters per task of a split optimizer update: the update is elementwise and memory
+/// bound, so a task needs enough of it (16 Ki values ≈ 64–256 KiB of parameters, gradients and
+/// state) to outweigh a claim from the pool; a fixed size, so the split depends on the layer
+/// alone.
+const UPDATE_CHUNK: usize = 1 << 14;
 
 /// Which `W_i` the backward pass propagates the gradient through, relative to the update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -362,6 +369,18 @@ impl<T: SimdReal> Network<T> {
         Ok(())
     }
 
+    /// Threads the products and updates may use (1: all on the calling thread).
+    pub fn threads(&self) -> usize {
+        self.workspace.threads()
+    }
+
+    /// Lets products and updates use up to `threads` threads (≥ 1) of the core's pool; the
+    /// results are bit-identical for every count. Allocates the extra threads' packing buffers
+    /// for the current capacity (all or nothing: on `Err` nothing changed).
+    pub fn set_threads(&mut self, threads: usize) -> Result<(), NetError> {
+        Ok(self.workspace.set_threads(threads)?)
+    }
+
     fn check_batch(&self, batch: usize) {
         assert!(
             batch <= self.capacity,
@@ -407,9 +426,10 @@ impl<T: SimdReal> Network<T> {
                 MatRef::new(w, l.fan_in, l.fan_out),
                 MatMut::new(y, batch, l.fan_out),
                 false,
-                &mut BiasActivation {
+                &BiasActivation {
                     bias: b,
-                    keep_z: (i == last && loss.needs_logits()).then(|| &mut logits[..]),
+                    keep_z: (i == last && loss.needs_logits())
+                        .then(|| SharedMut::new(&mut logits[..])),
                     activate: |row: &mut [T]| tile_f.forward(row, row.len()),
                 },
             );
@@ -513,6 +533,7 @@ impl<T: SimdReal> Network<T> {
         let last = layers.len() - 1;
         let n_out = layers[last].fan_out;
         let p = params.len();
+        let threads = workspace.threads();
 
         // delta = dL/dz of the output layer = dL/dŷ ⊙ f'(z); the seed's (ŷ − y) ⊙ ŷ(1 − ŷ)
         // (half_sse::backward, then sigmoid::backward). A cross-entropy fuses both factors
@@ -567,7 +588,15 @@ impl<T: SimdReal> Network<T> {
                 };
                 for (range, step) in [(l.w..l.b(), step), (l.b()..l.end(), &bias_step)] {
                     let (s0, s1) = state_slots(state, p, optimizer.slots(), range.clone());
-                    optimizer.update(step, &mut params[range.clone()], &grads[range], s0, s1);
+                    let grads = &grads[range.clone()];
+                    let complete = for_each_chunk(
+                        threads,
+                        range.len(),
+                        UPDATE_CHUNK,
+                        [&mut params[range], s0, s1],
+                        &|r, [w, s0, s1]| optimizer.update(step, w, &grads[r], s0, s1),
+                    );
+                    assert!(complete, "a pool worker died during the update");
                 }
             };
             match (&step, *ordering) {
@@ -638,7 +667,7 @@ fn back_through_w<T: SimdReal>(
         MatRef::new(w, l.fan_in, l.fan_out).t(),
         MatMut::new(out, batch, l.fan_in),
         false,
-        &mut ScaleByDerivative {
+        &ScaleByDerivative {
             y: prev.a,
             ldy: l.fan_in,
             // ⊙ f'(a), e.g. the seed's a(1 − a): Activation::backward → sigmoid::backward

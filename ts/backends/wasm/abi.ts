@@ -54,6 +54,11 @@ export interface NetExports {
   gradients(net: NetPtr, batch: number): number;
   /** `mlp_net_loss_{t}(net, batch) -> f64` */
   loss(net: NetPtr, batch: number): number;
+  /**
+   * `mlp_net_set_threads_{t}(net, threads) -> u32`: 0 ok, 1 null handle, 2 out of memory (the
+   * extra threads' packing buffers; nothing changed).
+   */
+  setThreads(net: NetPtr, threads: number): number;
 }
 
 /** ABI name (without the dtype suffix) of each entry of {@link NetExports}. */
@@ -76,6 +81,7 @@ const NET_EXPORT_NAMES: Record<keyof NetExports, string> = {
   trainStep: 'mlp_net_train_step',
   gradients: 'mlp_net_gradients',
   loss: 'mlp_net_loss',
+  setThreads: 'mlp_net_set_threads',
 };
 
 /** Entries that return a pointer or a u32: normalized with `>>> 0`. */
@@ -90,6 +96,7 @@ const UNSIGNED_RESULTS = new Set<keyof NetExports>([
   'input',
   'target',
   'output',
+  'setThreads',
 ]);
 
 /** The exports that are not per dtype: memory and the scratch allocator. */
@@ -104,8 +111,32 @@ export const MEMORY_EXPORTS = {
 } as const;
 
 /** Every export name the ABI requires (for diagnostics and tests). */
+/**
+ * The thread pool's exports (crates/mlp-core/src/ffi/pool.rs), in every build; only the
+ * shared-memory build (`mlp_threads_supported() = 1`) can run workers.
+ */
+export const POOL_EXPORTS = {
+  /** `mlp_threads_supported() -> u32`: 1 in the shared-memory build. */
+  supported: 'mlp_threads_supported',
+  /** `mlp_pool_worker_run(slot)`: a pool worker's life (returns at shutdown). */
+  workerRun: 'mlp_pool_worker_run',
+  /** `mlp_pool_worker_failed()`: a worker's `workerRun` ended with a trap. */
+  workerFailed: 'mlp_pool_worker_failed',
+  /** `mlp_pool_workers() -> u32`: workers parked in the pool. */
+  workers: 'mlp_pool_workers',
+  /** `mlp_pool_failures() -> u32`: workers that died (the pool then takes no jobs). */
+  failures: 'mlp_pool_failures',
+  /** `mlp_pool_shutdown()`: every worker returns from `workerRun`. */
+  shutdown: 'mlp_pool_shutdown',
+} as const;
+
 export function requiredExports(): string[] {
-  const names: string[] = [MEMORY_EXPORTS.memory, MEMORY_EXPORTS.alloc, MEMORY_EXPORTS.free];
+  const names: string[] = [
+    MEMORY_EXPORTS.memory,
+    MEMORY_EXPORTS.alloc,
+    MEMORY_EXPORTS.free,
+    ...Object.values(POOL_EXPORTS),
+  ];
   for (const t of ['f32', 'f64']) {
     for (const n of Object.values(NET_EXPORT_NAMES)) names.push(`${n}_${t}`);
   }

@@ -10,7 +10,16 @@
 import { OutOfMemoryError, WasmMlpError } from '../../errors.js';
 import type { Dtype } from '../../types.js';
 import type { Real } from '../backend.js';
-import { MEMORY_EXPORTS, netExports, requiredExports, type NetExports, type Ptr } from './abi.js';
+import {
+  MEMORY_EXPORTS,
+  POOL_EXPORTS,
+  netExports,
+  requiredExports,
+  type NetExports,
+  type Ptr,
+} from './abi.js';
+import { WorkerPool } from './pool.js';
+import { wantedThreads, type ThreadInfo, type ThreadsOption } from './threads.js';
 
 type AnyFn = (...args: number[]) => number;
 
@@ -36,6 +45,9 @@ export class WasmCore {
   #f32 = new Float32Array(0);
   #f64 = new Float64Array(0);
   #refreshes = 0;
+  #pool: WorkerPool | null = null;
+  /** Why this core runs on one thread whatever is asked (set by the loader). */
+  singleThreadReason: string | undefined;
 
   /** Wraps an instance; throws {@link WasmMlpError} listing any missing ABI export. */
   constructor(module: WebAssembly.Module, instance: WebAssembly.Instance) {
@@ -54,6 +66,54 @@ export class WasmCore {
     this.#liveBytes = ex[MEMORY_EXPORTS.liveBytes] as AnyFn | undefined;
     this.f32 = netExports(ex, 'f32');
     this.f64 = netExports(ex, 'f64');
+  }
+
+  /** Whether this is the shared-memory build, which can run pool workers. */
+  get threaded(): boolean {
+    return this.poolCall('supported') === 1;
+  }
+
+  /** Calls a pool export (crates/mlp-core/src/ffi/pool.rs). */
+  poolCall(name: Exclude<keyof typeof POOL_EXPORTS, 'workerRun'>): number {
+    return (this.instance.exports[POOL_EXPORTS[name]] as AnyFn)() >>> 0;
+  }
+
+  /** The module's thread-local block (size 0: none; only the shared-memory build may have one). */
+  tlsLayout(): { size: number; align: number } {
+    const ex = this.instance.exports;
+    const value = (name: string) =>
+      ex[name] instanceof WebAssembly.Global ? Number((ex[name] as WebAssembly.Global).value) : 0;
+    return { size: value('__tls_size'), align: Math.max(1, value('__tls_align')) };
+  }
+
+  /** The pool of this core's worker threads (created on first use; starts no worker itself). */
+  get pool(): WorkerPool {
+    this.#pool ??= new WorkerPool(this);
+    return this.#pool;
+  }
+
+  /**
+   * The threads a network asking for `requested` gets on this core: starts pool workers as
+   * needed (the first network asking for `n` threads waits for them), and says why it is fewer
+   * than asked when it is.
+   */
+  async threadsFor(requested: ThreadsOption): Promise<ThreadInfo> {
+    const wanted = await wantedThreads(requested);
+    if (wanted <= 1) return { requested, count: 1 };
+    if (!this.threaded) {
+      return {
+        requested,
+        count: 1,
+        reason:
+          this.singleThreadReason ??
+          'the WebAssembly core given in the `wasm` option is the single-thread build ' +
+            '(wasm_mlp_threads.wasm is the shared-memory one)',
+      };
+    }
+    await this.pool.grow(wanted - 1);
+    const count = 1 + Math.min(wanted - 1, this.pool.alive);
+    if (count >= wanted) return { requested, count };
+    return { requested, count, reason: this.pool.problem ?? 'pool workers could not be started' };
   }
 
   /** The network exports of a dtype. */

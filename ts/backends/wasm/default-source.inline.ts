@@ -7,7 +7,11 @@
 import bytes from 'wasm-mlp:embedded-core';
 import type { WasmSource } from '../../types.js';
 
-/** The embedded plain SIMD128 build (the relaxed one is not embedded: one core, half the size). */
-export function defaultWasmSources(): WasmSource[] {
-  return [bytes];
+/**
+ * The embedded plain SIMD128 build (the relaxed one is not embedded: one core, half the size).
+ * No shared-memory build is embedded either: `threads` above 1 runs on one thread here, with
+ * that reason reported (the loader's message for an empty list).
+ */
+export function defaultWasmSources(threads = false): WasmSource[] {
+  return threads ? [] : [bytes];
 }

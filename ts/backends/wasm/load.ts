@@ -24,6 +24,7 @@ import { nodeBuiltin } from '../../node-builtin.js';
 import type { WasmSource } from '../../types.js';
 import { defaultWasmSources } from './default-source.js';
 import { WasmCore } from './core.js';
+import { threadsUnavailableReason } from './threads.js';
 
 const byHref = new Map<string, Promise<WasmCore>>();
 const byObject = new WeakMap<object, Promise<WasmCore>>();
@@ -81,16 +82,63 @@ function defaultHint(url: URL): string {
   );
 }
 
-/** Function imports are stubbed (the core is not expected to need any); they throw if called. */
-function importsFor(module: WebAssembly.Module): WebAssembly.Imports {
+/**
+ * Pages (64 KiB) the shared-memory build declares as its initial memory
+ * (`--initial-memory=2097152` in scripts/build-wasm.mjs); larger values are tried for modules
+ * built with other settings.
+ */
+const SHARED_INITIAL_PAGES = [32, 512, 8192];
+/** Maximum pages offered to a shared memory: 4 GiB, else less where the engine refuses it. */
+const SHARED_MAXIMUM_PAGES = [65536, 16384, 4096];
+
+/** A shared memory of `initial` pages with the largest maximum the engine grants. */
+function sharedMemory(initial: number): WebAssembly.Memory {
+  let error: unknown;
+  for (const maximum of SHARED_MAXIMUM_PAGES) {
+    try {
+      return new WebAssembly.Memory({ initial, maximum, shared: true });
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw new WasmMlpError(
+    `this is the shared-memory (threads) build of the core, and this environment cannot create ` +
+      `a shared WebAssembly memory (${(error as Error).message}); load wasm_mlp.wasm instead ` +
+      'or run on a cross-origin-isolated page',
+  );
+}
+
+/**
+ * Function imports are stubbed (the core is not expected to need any); they throw if called.
+ * A memory import (the shared-memory build) gets a new shared memory of `pages` pages.
+ */
+function importsFor(module: WebAssembly.Module, pages: number): WebAssembly.Imports {
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind === 'memory') {
+      (imports[imp.module] ??= {})[imp.name] = sharedMemory(pages);
+      continue;
+    }
     if (imp.kind !== 'function') continue;
     (imports[imp.module] ??= {})[imp.name] = () => {
       throw new WasmMlpError(`the core called the unprovided import ${imp.module}.${imp.name}`);
     };
   }
   return imports;
+}
+
+/** Instantiates `module`, giving an imported memory the smallest initial size it accepts. */
+async function instantiateModule(module: WebAssembly.Module): Promise<WebAssembly.Instance> {
+  const importsMemory = WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+  const sizes = importsMemory ? SHARED_INITIAL_PAGES : [0];
+  for (const [i, pages] of sizes.entries()) {
+    try {
+      return await WebAssembly.instantiate(module, importsFor(module, pages));
+    } catch (error) {
+      if (!(error instanceof WebAssembly.LinkError) || i === sizes.length - 1) throw error;
+    }
+  }
+  throw new WasmMlpError('unreachable');
 }
 
 async function compileResponse(response: Response): Promise<WebAssembly.Module> {
@@ -132,7 +180,7 @@ async function instantiate(
       `could not load the WebAssembly core from ${label}: ${message}. Fix: ${hint}`,
     );
   }
-  const instance = await WebAssembly.instantiate(module, importsFor(module));
+  const instance = await instantiateModule(module);
   return new WasmCore(module, instance);
 }
 
@@ -156,11 +204,37 @@ function cached<K>(
 
 /**
  * Loads the core from `source`, sharing one instance per source; without a source, from the
- * first of {@link defaultWasmSources} that loads (relaxed build, else plain). Rejects with
+ * first of {@link defaultWasmSources} that loads (relaxed build, else plain), and with
+ * `threads`, the shared-memory build where the environment allows it (else the single-thread
+ * one, with the reason in `core.singleThreadReason`). Rejects with
  * {@link WasmMlpError} if the module cannot be read or lacks the ABI.
  */
-export async function loadWasm(source?: WasmSource): Promise<WasmCore> {
+export async function loadWasm(source?: WasmSource, threads = false): Promise<WasmCore> {
   if (source !== undefined) return loadSource(source);
+  if (threads) {
+    const unavailable = threadsUnavailableReason();
+    if (unavailable === undefined) {
+      let failure: unknown;
+      for (const candidate of defaultWasmSources(true)) {
+        try {
+          return await loadSource(candidate, true);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      const core = await loadWasm();
+      core.singleThreadReason ??=
+        failure === undefined
+          ? 'this bundle embeds only the single-thread core (wasm-mlp/inline); import wasm-mlp ' +
+            'for the shared-memory one'
+          : `the shared-memory core did not load (${(failure as Error).message}), so this ` +
+            'network runs on the single-thread core';
+      return core;
+    }
+    const core = await loadWasm();
+    core.singleThreadReason ??= unavailable;
+    return core;
+  }
   const candidates = defaultWasmSources();
   for (const [i, candidate] of candidates.entries()) {
     try {

@@ -4,12 +4,14 @@
  * @module
  */
 import { OutOfMemoryError, StateError, WasmMlpError } from '../../errors.js';
+import { WorkerError } from '../../worker/errors.js';
 import { nextMacrotask } from '../../yield.js';
 import type { ModelSpec } from '../../model.js';
 import type { Dtype, OptimizerState } from '../../types.js';
 import { gatherRows, type Backend, type Real } from '../backend.js';
 import { encodeConfig, type NetExports, type NetPtr } from './abi.js';
 import type { WasmCore } from './core.js';
+import type { ThreadInfo } from './threads.js';
 
 /** Rust networks of one core that are not yet freed, and the bytes they hold. */
 interface Tally {
@@ -97,6 +99,7 @@ export class WasmBackend implements Backend {
    * finalizer) only when the small JS heap asks for it.
    */
   #pressure: ArrayBuffer | null = null;
+  #threads: ThreadInfo = { requested: 1, count: 1 };
 
   /**
    * Creates the Rust network and copies `params` into it.
@@ -191,6 +194,63 @@ export class WasmBackend implements Backend {
     return this.#net;
   }
 
+  /**
+   * The threads this network runs on: as set at creation ({@link setThreads}), fewer if pool
+   * workers died since (a dead worker simply takes no more tasks), with the reason.
+   */
+  get threads(): ThreadInfo {
+    const set = this.#threads;
+    if (set.count <= 1) return set;
+    const alive = this.core.pool.alive;
+    if (1 + alive >= set.count) return set;
+    return {
+      requested: set.requested,
+      count: 1 + alive,
+      reason: this.core.pool.problem ?? 'pool workers stopped',
+    };
+  }
+
+  /**
+   * Lets the core's products and updates use `info.count` threads of the core's pool (the
+   * extra threads' packing buffers are allocated now; results are bit-identical for any count).
+   * @throws OutOfMemoryError if those buffers do not fit (the network is unchanged)
+   */
+  setThreads(info: ThreadInfo): void {
+    const status = this.#api.setThreads(this.#live(), info.count);
+    if (status === 2) {
+      throw new OutOfMemoryError(
+        `out of WebAssembly memory allocating buffers for ${info.count} threads ` +
+          `(layers [${this.spec.layers}], ${this.dtype})` +
+          othersHint(this.#held.tally, this.#held),
+      );
+    }
+    this.#threads = info;
+  }
+
+  /**
+   * Runs one computing call of the core. A pool worker that dies during it makes the core
+   * trap (it cannot finish the product): that becomes a {@link WorkerError} saying so, and
+   * the core runs on one thread from then on.
+   */
+  #compute<R>(call: () => R): R {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError && this.core.poolCall('failures') > 0) {
+        throw new WorkerError(
+          'a thread-pool worker of the WebAssembly core died during this call, so it did not ' +
+            'finish: the parameters may be partly updated (reload them from a checkpoint). ' +
+            'The core runs on one thread from now on. ' +
+            (this.core.pool.problem ?? ''),
+          'error',
+          undefined,
+          error,
+        );
+      }
+      throw error;
+    }
+  }
+
   /** Makes the input/target/activation buffers hold `batch` rows (may grow memory). */
   #reserve(batch: number): void {
     const net = this.#live();
@@ -244,7 +304,7 @@ export class WasmBackend implements Backend {
   forward(x: Real, batch: number): Real {
     this.#reserve(batch);
     this.#writeInput(x);
-    this.#api.forward(this.#net, batch);
+    this.#compute(() => this.#api.forward(this.#net, batch));
     return this.output(batch).slice();
   }
 
@@ -257,14 +317,14 @@ export class WasmBackend implements Backend {
     // The caller guarantees a forward() of this batch came first, so no reserve is needed.
     this.#live();
     this.#writeTarget(y);
-    this.#api.backward(this.#net, batch, learningRate);
+    this.#compute(() => this.#api.backward(this.#net, batch, learningRate));
   }
 
   trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
-    return this.#api.trainStep(this.#net, batch, learningRate);
+    return this.#compute(() => this.#api.trainStep(this.#net, batch, learningRate));
   }
 
   trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
@@ -276,14 +336,14 @@ export class WasmBackend implements Backend {
     const heap = this.core.heap(this.dtype);
     gatherRows(x, layers[0]!, rows, heap, this.#inputPtr / size);
     gatherRows(y, layers[layers.length - 1]!, rows, heap, this.#targetPtr / size);
-    return this.#api.trainStep(this.#net, batch, learningRate);
+    return this.#compute(() => this.#api.trainStep(this.#net, batch, learningRate));
   }
 
   gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number } {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
-    const loss = this.#api.gradients(this.#net, batch);
+    const loss = this.#compute(() => this.#api.gradients(this.#net, batch));
     const grads = this.core.read(this.dtype, this.#api.grads(this.#live()), this.paramCount);
     return { grads, loss };
   }
@@ -292,13 +352,14 @@ export class WasmBackend implements Backend {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
-    return this.#api.loss(this.#net, batch);
+    return this.#compute(() => this.#api.loss(this.#net, batch));
   }
 
   clone(): WasmBackend {
     const copy = new WasmBackend(this.core, this.spec, this.dtype, this.getParams());
     const { state, step } = this.getOptimizerState();
     copy.setOptimizerState(state, step);
+    copy.setThreads(this.#threads);
     return copy;
   }
 

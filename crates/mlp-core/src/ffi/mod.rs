@@ -8,6 +8,7 @@
 //! | `mod.rs` | none: the slice helpers, [`try_box`] and [`decode_config`], the one table of ABI codes |
 //! | [`net`] | `mlp_net_*_{f32,f64}`: a network's lifecycle, buffers and training calls |
 //! | [`memory`] | `mlp_alloc` / `mlp_free`, and the diagnostics `mlp_alloc_count` / `mlp_live_bytes` |
+//! | [`pool`] | `mlp_pool_*`, `mlp_threads_supported`: the thread pool's workers and status |
 //! | [`kernels`] | test build only: `mlp_gemm_*`, `mlp_sigmoid_*`, … (the kernels alone) |
 //! | [`test_hooks`] | test build only: `mlp_test_set_allocation_budget`, `mlp_test_decode_config` |
 //!
@@ -44,6 +45,7 @@ use std::alloc::Layout;
 pub mod kernels;
 pub mod memory;
 pub mod net;
+pub mod pool;
 #[cfg(any(test, feature = "test-exports"))]
 pub mod test_hooks;
 

@@ -70,6 +70,25 @@ macro_rules! net_exports {
                 }
             }
 
+            /// Lets the network's products and updates use up to `threads` threads of the
+            /// pool (clamped to 1..=64; results are bit-identical for every count). 0 on
+            /// success, 1 for a null handle, 2 if the extra threads' buffers could not be
+            /// allocated (nothing changed).
+            ///
+            /// # Safety
+            /// `net` is null or a live handle.
+            #[export_name = concat!("mlp_net_set_threads_", $suffix)]
+            pub unsafe extern "C" fn net_set_threads(net: *mut Net, threads: u32) -> u32 {
+                // SAFETY: forwarded contract.
+                match unsafe { net_ref(net) } {
+                    None => 1,
+                    Some(n) => match n.set_threads(threads as usize) {
+                        Ok(()) => 0,
+                        Err(_) => 2,
+                    },
+                }
+            }
+
             /// Length of the flat parameter vector.
             ///
             /// # Safety

@@ -16,11 +16,13 @@
 //! blocks give the epilogue long contiguous runs and cost one dynamic call per block.
 
 use crate::kernels::add_bias;
+use crate::parallel::SharedMut;
 use crate::real::Real;
 use crate::simd::SimdReal;
 
-/// One finished tile of C: `rows × cols` at `(row0, col0)` of C, row stride `ldc`; `data`
-/// starts at the tile's top-left element.
+/// One finished tile of C: `rows × cols` at `(row0, col0)` of C, row stride `ldc`. Reached
+/// through the shared C of a (possibly parallel) product; the tile itself is exclusive to the
+/// task holding it.
 #[derive(Debug)]
 pub struct CTile<'a, T> {
     /// First row of the tile in C.
@@ -33,22 +35,88 @@ pub struct CTile<'a, T> {
     pub cols: usize,
     /// Row stride of C.
     pub ldc: usize,
-    /// C from the tile's top-left element on.
-    pub data: &'a mut [T],
+    c: SharedMut<'a, T>,
 }
 
-impl<T> CTile<'_, T> {
+impl<'a, T> CTile<'a, T> {
+    /// The tile `rows × cols` at `(row0, col0)` of `c` (row stride `ldc`).
+    ///
+    /// # Safety
+    /// The tile must lie inside `c`, and while this `CTile` (or anything borrowed from it)
+    /// lives, no other reference may reach its elements.
+    pub unsafe fn new(
+        c: SharedMut<'a, T>,
+        row0: usize,
+        col0: usize,
+        rows: usize,
+        cols: usize,
+        ldc: usize,
+    ) -> Self {
+        debug_assert!(rows == 0 || (row0 + rows - 1) * ldc + col0 + cols <= c.len());
+        CTile {
+            row0,
+            col0,
+            rows,
+            cols,
+            ldc,
+            c,
+        }
+    }
+
     /// Row `r` of the tile (`cols` values).
     #[inline(always)]
     pub fn row_mut(&mut self, r: usize) -> &mut [T] {
-        &mut self.data[r * self.ldc..r * self.ldc + self.cols]
+        assert!(r < self.rows);
+        let start = (self.row0 + r) * self.ldc + self.col0;
+        // SAFETY: inside the tile, which this CTile reaches exclusively (`new`'s contract);
+        // the `&mut self` borrow makes it the only reference taken through this CTile.
+        unsafe { self.c.range_mut(start..start + self.cols) }
+    }
+
+    /// All rows as one slice, when they are contiguous (`cols == ldc`: the tile spans whole
+    /// rows of C).
+    #[inline(always)]
+    pub fn contiguous_mut(&mut self) -> Option<&mut [T]> {
+        (self.cols == self.ldc).then(|| {
+            let start = self.row0 * self.ldc;
+            // SAFETY: exactly the tile's elements (whole rows), reached exclusively as in
+            // `row_mut`.
+            unsafe { self.c.range_mut(start..start + self.rows * self.cols) }
+        })
+    }
+
+    /// A pointer to element `(r, j)` of the tile, for the micro-kernel's stores.
+    ///
+    /// # Safety
+    /// `(r, j)` must be inside the tile; writes through the pointer must stay inside it.
+    #[inline(always)]
+    pub unsafe fn tile_ptr(&mut self, r: usize, j: usize) -> *mut T {
+        let at = (self.row0 + r) * self.ldc + self.col0 + j;
+        // SAFETY: inside the tile (the caller's contract), hence inside C.
+        unsafe { self.c.ptr_at(at) }
+    }
+
+    /// Calls `f(run, offset)` on the tile's rows, or once on all of them when they are
+    /// contiguous, so an elementwise function runs over long slices. `offset` is the run's
+    /// first element relative to the tile's first, in C's layout (`r·ldc + j`).
+    #[inline(always)]
+    fn for_each_run(&mut self, mut f: impl FnMut(&mut [T], usize)) {
+        if let Some(all) = self.contiguous_mut() {
+            f(all, 0);
+        } else {
+            for r in 0..self.rows {
+                let ldc = self.ldc;
+                f(self.row_mut(r), r * ldc);
+            }
+        }
     }
 }
 
-/// An operation on finished tiles of C (see the module docs).
+/// An operation on finished tiles of C (see the module docs). `Sync`: the tasks of a
+/// parallel product call it from several threads, each on its own tiles.
 pub trait Epilogue<T> {
     /// Transforms one finished tile in place.
-    fn apply(&mut self, tile: CTile<'_, T>);
+    fn apply(&self, tile: CTile<'_, T>);
 }
 
 /// Leaves C as the product computed it (what plain `gemm` uses; compiles to nothing).
@@ -57,7 +125,7 @@ pub struct NoEpilogue;
 
 impl<T> Epilogue<T> for NoEpilogue {
     #[inline(always)]
-    fn apply(&mut self, _tile: CTile<'_, T>) {}
+    fn apply(&self, _tile: CTile<'_, T>) {}
 }
 
 /// `c[r][j] = c[r][j] + bias[j]`, then (optionally) a copy of the row into `keep_z`, then
@@ -69,53 +137,27 @@ pub struct BiasActivation<'a, T, F> {
     pub bias: &'a [T],
     /// Where `z = op(A)·op(B) + bias` is kept before the activation (same shape and row stride
     /// as C), e.g. the logits a cross-entropy loss reads; `None`: not kept.
-    pub keep_z: Option<&'a mut [T]>,
+    pub keep_z: Option<SharedMut<'a, T>>,
     /// The activation, in place on a slice (e.g. `activations::sigmoid::forward`).
     pub activate: F,
 }
 
-impl<T: SimdReal, F: FnMut(&mut [T])> Epilogue<T> for BiasActivation<'_, T, F> {
+impl<T: SimdReal, F: Fn(&mut [T]) + Sync> Epilogue<T> for BiasActivation<'_, T, F> {
     #[inline(always)]
-    fn apply(&mut self, tile: CTile<'_, T>) {
-        let CTile {
-            row0,
-            col0,
-            rows,
-            cols,
-            ldc,
-            data,
-        } = tile;
+    fn apply(&self, mut tile: CTile<'_, T>) {
+        let (row0, col0, cols, ldc) = (tile.row0, tile.col0, tile.cols, tile.ldc);
         let bias = &self.bias[col0..col0 + cols];
-        for r in 0..rows {
-            add_bias(&mut data[r * ldc..r * ldc + cols], bias, 1, cols);
-        }
-        if let Some(z) = self.keep_z.as_deref_mut() {
-            for r in 0..rows {
+        for r in 0..tile.rows {
+            let row = tile.row_mut(r);
+            add_bias(row, bias, 1, cols);
+            if let Some(z) = &self.keep_z {
                 let start = (row0 + r) * ldc + col0;
-                z[start..start + cols].copy_from_slice(&data[r * ldc..r * ldc + cols]);
+                // SAFETY: the tile's own elements of z (same layout as C), and tiles are
+                // disjoint, so no other task reaches them.
+                unsafe { z.range_mut(start..start + cols) }.copy_from_slice(row);
             }
         }
-        for_each_run(data, rows, cols, ldc, |run, _| (self.activate)(run));
-    }
-}
-
-/// Calls `f(run, offset)` on the tile's rows, or once on all of them when they are contiguous
-/// (`cols == ldc`, the usual case: a block spanning whole rows of C), so an elementwise
-/// function runs over long slices. `offset` is the run's first element relative to the tile.
-#[inline(always)]
-fn for_each_run<T>(
-    data: &mut [T],
-    rows: usize,
-    cols: usize,
-    ldc: usize,
-    mut f: impl FnMut(&mut [T], usize),
-) {
-    if cols == ldc {
-        f(&mut data[..rows * cols], 0);
-    } else {
-        for r in 0..rows {
-            f(&mut data[r * ldc..r * ldc + cols], r * ldc);
-        }
+        tile.for_each_run(|run, _| (self.activate)(run));
     }
 }
 
@@ -132,20 +174,21 @@ pub struct ScaleByDerivative<'a, T, F> {
     pub derivative: F,
 }
 
-impl<T: Real, F: FnMut(&mut [T], &[T])> Epilogue<T> for ScaleByDerivative<'_, T, F> {
+impl<T: Real, F: Fn(&mut [T], &[T]) + Sync> Epilogue<T> for ScaleByDerivative<'_, T, F> {
     #[inline(always)]
-    fn apply(&mut self, tile: CTile<'_, T>) {
-        let (rows, cols, ldc) = (tile.rows, tile.cols, tile.ldc);
+    fn apply(&self, mut tile: CTile<'_, T>) {
+        let (rows, ldc) = (tile.rows, tile.ldc);
         let y_start = tile.row0 * self.ldy + tile.col0;
         let (y, ldy) = (&self.y[y_start..], self.ldy);
         if ldy != ldc {
             for r in 0..rows {
-                let g = &mut tile.data[r * ldc..r * ldc + cols];
-                (self.derivative)(g, &y[r * ldy..r * ldy + cols]);
+                let g = tile.row_mut(r);
+                let n = g.len();
+                (self.derivative)(g, &y[r * ldy..r * ldy + n]);
             }
             return;
         }
-        for_each_run(tile.data, rows, cols, ldc, |g, at| {
+        tile.for_each_run(|g, at| {
             (self.derivative)(g, &y[at..at + g.len()]);
         });
     }
@@ -162,17 +205,18 @@ mod tests {
     /// Records every visit and the value each element had when its tile was handed over.
     struct Recorder<T> {
         n: usize,
-        visits: Vec<u32>,
-        seen: Vec<T>,
+        /// (visits, last value seen) per element of C.
+        log: std::sync::Mutex<(Vec<u32>, Vec<T>)>,
     }
 
     impl<T: Real> Epilogue<T> for Recorder<T> {
-        fn apply(&mut self, mut tile: CTile<'_, T>) {
+        fn apply(&self, mut tile: CTile<'_, T>) {
+            let mut log = self.log.lock().unwrap();
             for r in 0..tile.rows {
                 let at = (tile.row0 + r) * self.n + tile.col0;
                 for (j, &v) in tile.row_mut(r).iter().enumerate() {
-                    self.visits[at + j] += 1;
-                    self.seen[at + j] = v;
+                    log.0[at + j] += 1;
+                    log.1[at + j] = v;
                 }
             }
         }
@@ -222,10 +266,9 @@ mod tests {
                     MatMut::new(&mut want, m, n),
                     accumulate,
                 );
-                let mut rec = Recorder {
+                let rec = Recorder {
                     n,
-                    visits: vec![0; m * n],
-                    seen: vec![T::ZERO; m * n],
+                    log: std::sync::Mutex::new((vec![0; m * n], vec![T::ZERO; m * n])),
                 };
                 let mut c = c0.clone();
                 gemm_with_epilogue(
@@ -234,14 +277,15 @@ mod tests {
                     view(&b, k, n, tb),
                     MatMut::new(&mut c, m, n),
                     accumulate,
-                    &mut rec,
+                    &rec,
                 );
+                let (visits, seen) = rec.log.into_inner().unwrap();
                 assert!(
-                    rec.visits.iter().all(|&v| v == 1),
+                    visits.iter().all(|&v| v == 1),
                     "m={m} n={n} k={k}: some element not visited exactly once"
                 );
                 assert_eq!(
-                    rec.seen, want,
+                    seen, want,
                     "m={m} n={n} k={k}: a tile was handed over before it was final"
                 );
                 assert_eq!(c, want);
@@ -263,7 +307,7 @@ mod tests {
         (b, tb): (&[T], bool),
         (m, n, k): (usize, usize, usize),
         separate: impl FnOnce(&mut [T]),
-        epi: &mut impl Epilogue<T>,
+        epi: &(impl Epilogue<T> + Sync),
         what: &str,
     ) {
         let mut want = vec![T::ZERO; m * n];
@@ -305,9 +349,9 @@ mod tests {
                             }
                             sigmoid::forward(c);
                         },
-                        &mut BiasActivation {
+                        &BiasActivation {
                             bias: &bias,
-                            keep_z: keep.then_some(&mut z[..]),
+                            keep_z: keep.then(|| SharedMut::new(&mut z[..])),
                             activate: sigmoid::forward::<T>,
                         },
                         "bias+sigmoid",
@@ -321,7 +365,7 @@ mod tests {
                     (&b, tb),
                     (m, n, k),
                     |c| sigmoid::backward(c, &y),
-                    &mut ScaleByDerivative {
+                    &ScaleByDerivative {
                         y: &y,
                         ldy: n,
                         derivative: sigmoid::backward::<T>,

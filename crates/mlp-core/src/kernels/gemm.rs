@@ -14,12 +14,14 @@
 //! Edges (m, n not multiples of MR / NR) are zero-padded by the packing and written with the
 //! micro-kernel's masked store; `k` needs no padding.
 
-use crate::buffer::{commit, grow, replacement};
+use crate::buffer::{commit, replacement, zeros};
 use crate::kernels::epilogue::{CTile, Epilogue, NoEpilogue};
 use crate::kernels::matrix::{MatMut, MatRef};
 use crate::kernels::microkernel::{microkernel, nr, Tile, MR};
 use crate::kernels::pack::{pack_panels, packed_len};
 use crate::kernels::small_gemm::{single_row_gemm, small_gemm, SMALL_PRODUCT};
+use crate::parallel::pool::MAX_THREADS;
+use crate::parallel::{run_tasks, PerThread, SharedMut, Task};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 
@@ -45,26 +47,82 @@ fn block_rows(kc: usize) -> usize {
     (MC * KC / kc.max(1)).next_multiple_of(MR)
 }
 
-/// The packing buffers, allocated on first use, grown only when a larger product needs it,
-/// and reused by every call (the network owns one, so training does not allocate).
+/// Work (multiply-adds) below which a product is not split: one task's share of a split must
+/// outweigh re-packing its operand and the pool's wake-up (≈ 1–5 µs). Measured on the mnist
+/// shapes: 2¹⁸ multiply-adds take ≈ 10 µs on one core.
+pub const PARALLEL_MIN_WORK: usize = 1 << 18;
+/// Tasks per thread when a product is split: more than one, so a thread that starts late
+/// (woken from sleep, or preempted on a shared machine) costs a smaller share, few enough
+/// that re-packing the shared operand per task stays cheap.
+pub const TASKS_PER_THREAD: usize = 2;
+
+/// One thread's packing buffers, allocated on first use, grown only when a larger product
+/// needs it, and reused by every call.
 #[derive(Debug, Default)]
-pub struct GemmWorkspace<T> {
+struct Packing<T> {
     a: Vec<T>,
     b: Vec<T>,
 }
 
+/// The packing buffers of every thread a product may run on (the network owns one workspace,
+/// so training does not allocate), and that thread count.
+#[derive(Debug)]
+pub struct GemmWorkspace<T> {
+    slots: PerThread<Packing<T>>,
+    threads: usize,
+}
+
+impl<T: SimdReal> Default for GemmWorkspace<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: SimdReal> GemmWorkspace<T> {
-    /// An empty workspace (no allocation until the first product).
+    /// An empty single-thread workspace (no allocation until the first product).
     pub const fn new() -> Self {
         GemmWorkspace {
-            a: Vec::new(),
-            b: Vec::new(),
+            slots: PerThread::new(Packing {
+                a: Vec::new(),
+                b: Vec::new(),
+            }),
+            threads: 1,
         }
+    }
+
+    /// Threads a product may use (see [`GemmWorkspace::set_threads`]).
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Lets products use up to `threads` threads (≥ 1). The extra threads' buffers are sized
+    /// like the existing ones (fallible: on `Err` nothing changed).
+    pub fn set_threads(&mut self, threads: usize) -> Result<(), TryReserveError> {
+        let threads = threads.clamp(1, MAX_THREADS);
+        let (la, lb) = self
+            .slots
+            .iter_mut()
+            .next()
+            .map_or((0, 0), |p| (p.a.len(), p.b.len()));
+        let mut extra = Vec::new();
+        extra.try_reserve_exact(threads.saturating_sub(self.slots.len()))?;
+        for _ in self.slots.len()..threads {
+            extra.push(Packing {
+                a: zeros(la)?,
+                b: zeros(lb)?,
+            });
+        }
+        let mut extra = extra.into_iter();
+        self.slots
+            .try_extend_to(threads, || extra.next().unwrap_or_default())?;
+        self.threads = threads;
+        Ok(())
     }
 
     /// Buffer lengths an `m×k · k×n` product needs, rounded up to bounds that never decrease
     /// as `m`, `n` or `k` grow, so a workspace reserved for a batch covers every smaller batch
-    /// (the exact need is not monotone in `k`: `kc` and the block height trade off).
+    /// (the exact need is not monotone in `k`: `kc` and the block height trade off). A task of
+    /// a split product is a smaller product, so it is covered too.
     ///
     /// A: `⌈min(m, block_rows(kc))⌉_MR · kc ≤ min(⌈m⌉_MR · min(k, KC), MC·KC + MR·KC)` since
     /// `block_rows(kc)·kc ≤ MC·KC + MR·kc` and `kc = balanced_depth(k) ≤ min(k, KC)`.
@@ -77,11 +135,22 @@ impl<T: SimdReal> GemmWorkspace<T> {
         )
     }
 
-    /// Grows the buffers (fallibly) so an `m×k · k×n` product needs no allocation.
+    /// Grows every thread's buffers (fallibly) so an `m×k · k×n` product needs no allocation.
     pub fn try_reserve(&mut self, m: usize, n: usize, k: usize) -> Result<(), TryReserveError> {
         let (la, lb) = Self::needed(m, n, k);
-        grow(&mut self.a, la)?;
-        grow(&mut self.b, lb)
+        let threads = self.threads;
+        if self.slots.len() >= threads
+            && self
+                .slots
+                .iter_mut()
+                .take(threads)
+                .all(|p| p.a.len() >= la && p.b.len() >= lb)
+        {
+            return Ok(()); // the usual case inside a training step: no allocation
+        }
+        let growth = self.staged_growth([(m, n, k)])?;
+        self.commit(growth);
+        Ok(())
     }
 
     /// Staged growth for every `(m, n, k)` product in `shapes`: new buffers where these are too
@@ -95,24 +164,39 @@ impl<T: SimdReal> GemmWorkspace<T> {
             let (a, b) = Self::needed(m, n, k);
             (la, lb) = (la.max(a), lb.max(b));
         }
-        Ok(WorkspaceGrowth {
-            a: replacement(&self.a, la)?,
-            b: replacement(&self.b, lb)?,
-        })
+        let mut slots = Vec::new();
+        slots.try_reserve_exact(self.threads)?;
+        let current = |slot: usize| -> (&[T], &[T]) {
+            // SAFETY: no task is running (we hold `&self` outside any parallel job, and jobs
+            // only run inside `gemm_with_epilogue`, which holds `&mut self`).
+            let p = unsafe { self.slots.get(slot) };
+            (&p.a, &p.b)
+        };
+        for slot in 0..self.threads {
+            let (a, b) = if slot < self.slots.len() {
+                current(slot)
+            } else {
+                (&[][..], &[][..])
+            };
+            slots.push((replacement(a, la)?, replacement(b, lb)?));
+        }
+        Ok(WorkspaceGrowth { slots })
     }
 
     /// Puts a [`GemmWorkspace::staged_growth`] in place (cannot fail).
     pub fn commit(&mut self, growth: WorkspaceGrowth<T>) {
-        commit(&mut self.a, growth.a);
-        commit(&mut self.b, growth.b);
+        for (slot, (a, b)) in self.slots.iter_mut().zip(growth.slots) {
+            commit(&mut slot.a, a);
+            commit(&mut slot.b, b);
+        }
     }
 }
 
-/// Replacement packing buffers from [`GemmWorkspace::staged_growth`] (`None`: big enough).
+/// Replacement packing buffers from [`GemmWorkspace::staged_growth`], per thread (`None`: big
+/// enough).
 #[derive(Debug)]
 pub struct WorkspaceGrowth<T> {
-    a: Option<Vec<T>>,
-    b: Option<Vec<T>>,
+    slots: Vec<(Option<Vec<T>>, Option<Vec<T>>)>,
 }
 
 /// `c = a·b`, or `c += a·b` when `accumulate`. `a` is `m×k`, `b` is `k×n`, `c` is `m×n`
@@ -125,7 +209,37 @@ pub fn gemm<T: SimdReal>(
     c: MatMut<'_, T>,
     accumulate: bool,
 ) {
-    gemm_with_epilogue(ws, a, b, c, accumulate, &mut NoEpilogue);
+    gemm_with_epilogue(ws, a, b, c, accumulate, &NoEpilogue);
+}
+
+/// How a product is cut into tasks: `tasks` bands of rows (`by_rows`) or of columns of C,
+/// each a whole number of micro-tiles. Each task packs its band of one operand and all of the
+/// other, so the band runs along the dimension whose re-packing is cheaper: columns (A
+/// re-packed per task, `m·k`) when `m ≤ n`, rows (B re-packed, `k·n`) otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Split {
+    by_rows: bool,
+    /// Rows or columns per band (the last band may be shorter).
+    band: usize,
+    tasks: usize,
+}
+
+impl Split {
+    fn new(m: usize, n: usize, k: usize, threads: usize, nr: usize) -> Split {
+        let (by_rows, len, unit) = if m > n { (true, m, MR) } else { (false, n, nr) };
+        let work = m * n * k.max(1);
+        let wanted = if threads <= 1 || work < 2 * PARALLEL_MIN_WORK {
+            1
+        } else {
+            (threads * TASKS_PER_THREAD).min(work / PARALLEL_MIN_WORK)
+        };
+        let band = len.div_ceil(wanted.max(1)).next_multiple_of(unit);
+        Split {
+            by_rows,
+            band,
+            tasks: len.div_ceil(band),
+        }
+    }
 }
 
 /// [`gemm`], then `epilogue` applied to each finished `mc × nc` block of C right after its
@@ -133,13 +247,17 @@ pub fn gemm<T: SimdReal>(
 /// block. The epilogue is a trait object so every caller shares one instance of this function
 /// (measured: one monomorphised copy per epilogue type made the tiny `xor` step ~5% slower).
 /// See [`crate::kernels::epilogue`].
+///
+/// With [`GemmWorkspace::threads`] > 1 a large product is cut into bands of C ([`Split`]) run
+/// by the pool; every element is computed by the same operations in the same order as on one
+/// thread (same depth blocks, same micro-kernel), so C is bit-identical for any thread count.
 pub fn gemm_with_epilogue<T: SimdReal>(
     ws: &mut GemmWorkspace<T>,
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     c: MatMut<'_, T>,
     accumulate: bool,
-    epilogue: &mut dyn Epilogue<T>,
+    epilogue: &(dyn Epilogue<T> + Sync),
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
@@ -158,21 +276,60 @@ pub fn gemm_with_epilogue<T: SimdReal>(
         } else {
             single_row_gemm(a, b, c.data, accumulate);
         }
-        epilogue.apply(CTile {
-            row0: 0,
-            col0: 0,
-            rows: m,
-            cols: n,
-            ldc,
-            data: c.data,
-        });
+        let c = SharedMut::new(c.data);
+        // SAFETY: the whole of C, and no other reference to it exists while the tile lives.
+        epilogue.apply(unsafe { CTile::new(c, 0, 0, m, n, ldc) });
         return;
     }
     ws.try_reserve(m, n, k)
         .expect("gemm workspace allocation failed");
+    let split = Split::new(m, n, k, ws.threads, nr::<T>());
+    let c = SharedMut::new(c.data);
+    let slots = &ws.slots;
+    let task = |t: Task| {
+        let start = t.index * split.band;
+        let (r0, c0, rows, cols) = if split.by_rows {
+            (start, 0, split.band.min(m - start), n)
+        } else {
+            (0, start, m, split.band.min(n - start))
+        };
+        // SAFETY: `t.slot` is this thread's own slot (run_tasks never runs two tasks on one
+        // slot at once), and this is the only reference to it we take.
+        let packing = unsafe { slots.get(t.slot) };
+        let band = Band {
+            r0,
+            c0,
+            a: a.block(r0, 0, rows, k),
+            b: b.block(0, c0, k, cols),
+        };
+        blocked(packing, band, c, ldc, accumulate, epilogue);
+    };
+    let complete = run_tasks(ws.threads, split.tasks, &task);
+    assert!(complete, "gemm: a pool worker died during the product");
+}
+
+/// One task's band of a product: rows `r0..` and columns `c0..` of C, `a` and `b` the matching
+/// blocks of the operands.
+struct Band<'a, T> {
+    r0: usize,
+    c0: usize,
+    a: MatRef<'a, T>,
+    b: MatRef<'a, T>,
+}
+
+/// The packed loop nest over one band of C (the whole of C on one thread).
+fn blocked<T: SimdReal>(
+    ws: &mut Packing<T>,
+    band: Band<'_, T>,
+    c: SharedMut<'_, T>,
+    ldc: usize,
+    accumulate: bool,
+    epilogue: &(dyn Epilogue<T> + Sync),
+) {
+    let Band { r0, c0, a, b } = band;
+    let (m, k, n) = (a.rows, a.cols, b.cols);
     let nr = nr::<T>();
     let kc_step = balanced_depth(k);
-
     for jc in (0..n).step_by(NC) {
         let nc = NC.min(n - jc);
         for pc in (0..k).step_by(kc_step) {
@@ -185,6 +342,9 @@ pub fn gemm_with_epilogue<T: SimdReal>(
             for ic in (0..m).step_by(mc_step) {
                 let mc = mc_step.min(m - ic);
                 pack_panels(a.block(ic, pc, mc, kc), MR, &mut ws.a);
+                // SAFETY: this band's `mc × nc` block of C (rows r0+ic.., columns c0+jc..)
+                // is in bounds and written by this task alone (bands are disjoint).
+                let mut block = unsafe { CTile::new(c, r0 + ic, c0 + jc, mc, nc, ldc) };
                 for jr in (0..nc).step_by(nr) {
                     let b_panel = &ws.b[jr * kc..(jr + nr) * kc];
                     for ir in (0..mc).step_by(MR) {
@@ -194,21 +354,17 @@ pub fn gemm_with_epilogue<T: SimdReal>(
                             cols: nr.min(nc - jr),
                             ldc,
                         };
-                        let c_tile = &mut c.data[(ic + ir) * ldc + jc + jr..];
-                        microkernel(kc, a_panel, b_panel, c_tile, tile, acc);
+                        // SAFETY: the tile lies inside `block` (ir < mc, jr < nc, clipped).
+                        let c_tile = unsafe { block.tile_ptr(ir, jr) };
+                        // SAFETY: `c_tile` is valid for `tile` (rows × cols at stride ldc),
+                        // and only this task touches it.
+                        unsafe { microkernel(kc, a_panel, b_panel, c_tile, tile, acc) };
                     }
                 }
                 if last_depth {
                     // The mc × nc block is final and still in L2 (it was just written): long
                     // rows for the epilogue's vector loops, one call per block.
-                    epilogue.apply(CTile {
-                        row0: ic,
-                        col0: jc,
-                        rows: mc,
-                        cols: nc,
-                        ldc,
-                        data: &mut c.data[ic * ldc + jc..],
-                    });
+                    epilogue.apply(block);
                 }
             }
         }

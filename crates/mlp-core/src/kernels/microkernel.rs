@@ -56,19 +56,22 @@ pub struct Tile {
 /// (`b[p·NR + j]`), `c` starts at the tile's top-left element. Full tiles are stored straight
 /// from the registers; edge tiles go through a scratch buffer and only the valid part is
 /// written back (the masked store).
+///
+/// # Safety
+/// `c` must be valid for reads and writes of the tile's `rows × cols` elements at row stride
+/// `tile.ldc`, and no other thread may access them during the call.
 #[inline(always)]
-pub fn microkernel<T: SimdReal>(
+pub unsafe fn microkernel<T: SimdReal>(
     kc: usize,
     a: &[T],
     b: &[T],
-    c: &mut [T],
+    c: *mut T,
     tile: Tile,
     accumulate: bool,
 ) {
     let nr = nr::<T>();
     assert!(a.len() >= kc * MR && b.len() >= kc * nr);
     assert!((1..=MR).contains(&tile.rows) && (1..=nr).contains(&tile.cols));
-    assert!(c.len() >= (tile.rows - 1) * tile.ldc + tile.cols);
 
     // SAFETY: the asserts above guarantee kc·MR readable values in `a` and kc·NR in `b`.
     let acc = unsafe { accumulate_tile::<T>(kc, a.as_ptr(), b.as_ptr()) };
@@ -76,7 +79,8 @@ pub fn microkernel<T: SimdReal>(
     let l = T::LANES;
     if tile.rows == MR && tile.cols == nr {
         for (r, row) in acc.iter().enumerate() {
-            let c_row = &mut c[r * tile.ldc..r * tile.ldc + nr];
+            // SAFETY: row r < rows of the tile, nr = cols valid elements (the contract).
+            let c_row = unsafe { std::slice::from_raw_parts_mut(c.add(r * tile.ldc), nr) };
             for (v, &x) in row.iter().enumerate() {
                 let dst = &mut c_row[v * l..(v + 1) * l];
                 let x = if accumulate {
@@ -97,7 +101,8 @@ pub fn microkernel<T: SimdReal>(
         }
         for r in 0..tile.rows {
             let src = &scratch[r * nr..r * nr + tile.cols];
-            let dst = &mut c[r * tile.ldc..r * tile.ldc + tile.cols];
+            // SAFETY: row r < rows of the tile, `cols` valid elements (the contract).
+            let dst = unsafe { std::slice::from_raw_parts_mut(c.add(r * tile.ldc), tile.cols) };
             if accumulate {
                 for (d, &s) in dst.iter_mut().zip(src) {
                     *d += s;
