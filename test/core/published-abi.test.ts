@@ -41,10 +41,21 @@ function exportNames(bytes: Uint8Array): string[] {
   return [];
 }
 
-describe.each(['wasm_mlp.wasm', 'wasm_mlp_relaxed.wasm'])('dist/%s', (file) => {
+/**
+ * The shared-memory builds also export what a pool worker needs to run the module on its own
+ * thread: the shadow stack pointer and the thread-local block's layout and initializer.
+ */
+const THREAD_SYMBOLS = ['__stack_pointer', '__tls_size', '__tls_align', '__wasm_init_tls'];
+
+describe.each([
+  ['wasm_mlp.wasm', []],
+  ['wasm_mlp_relaxed.wasm', []],
+  ['wasm_mlp_threads.wasm', THREAD_SYMBOLS],
+  ['wasm_mlp_threads_relaxed.wasm', THREAD_SYMBOLS],
+])('dist/%s', (file, extra) => {
   it('exports the ABI and its diagnostics, nothing else', () => {
     const bytes = readFileSync(new URL(`../../dist/${file}`, import.meta.url));
-    const expected = [...requiredExports(), ...DIAGNOSTICS, ...LINKER_SYMBOLS];
+    const expected = [...requiredExports(), ...DIAGNOSTICS, ...LINKER_SYMBOLS, ...extra];
     expect(exportNames(bytes).sort()).toEqual(expected.sort());
   });
 });

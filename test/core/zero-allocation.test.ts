@@ -1,25 +1,31 @@
 // A steady training loop allocates nothing inside the core and never grows its memory: after a
 // warm-up step has sized every buffer, 1,000 trainStep calls with typed-array inputs leave
 // `memory.buffer.byteLength`, the allocator's call counter (`mlp_alloc_count`) and its live
-// bytes (`mlp_live_bytes`) exactly where they were. Runs on both builds (vitest projects).
+// bytes (`mlp_live_bytes`) exactly where they were. Runs on both builds (vitest projects), on
+// one thread with the single-thread core and on 2 threads with the shared-memory core (with a
+// network large enough that its products and update are split between the threads).
 import { describe, expect, it } from 'vitest';
 import { loadWasm } from '../../ts/backends/wasm/load.js';
 import { Network } from '../../ts/index.js';
 import type { Dtype } from '../../ts/types.js';
-import { WASM_PATH, randArray, rng } from '../helpers.js';
+import { THREADS_WASM_PATH, WASM_PATH, randArray, rng } from '../helpers.js';
 
 const STEPS = 1000;
-const CASES: { layers: number[]; batch: number }[] = [
-  { layers: [2, 4, 1], batch: 4 },
-  { layers: [33, 17, 5], batch: 13 },
+const CASES: { layers: number[]; batch: number; threads: number }[] = [
+  { layers: [2, 4, 1], batch: 4, threads: 1 },
+  { layers: [33, 17, 5], batch: 13, threads: 1 },
+  { layers: [2, 4, 1], batch: 4, threads: 2 },
+  { layers: [64, 200, 100, 3], batch: 128, threads: 2 },
 ];
 
 describe('zero allocation in a steady training loop', () => {
   for (const dtype of ['f32', 'f64'] as Dtype[]) {
-    for (const { layers, batch } of CASES) {
-      it(`${dtype} [${layers}] batch ${batch}: ${STEPS} steps allocate nothing`, async () => {
-        const net = await Network.create({ layers, dtype, wasm: WASM_PATH });
-        const core = await loadWasm(WASM_PATH);
+    for (const { layers, batch, threads } of CASES) {
+      it(`${dtype} [${layers}] batch ${batch}, ${threads} thread(s): ${STEPS} steps allocate nothing`, async () => {
+        const wasm = threads > 1 ? THREADS_WASM_PATH : WASM_PATH;
+        const net = await Network.create({ layers, dtype, wasm, threads });
+        expect(net.threads.count).toBe(threads);
+        const core = await loadWasm(wasm);
         const allocCount = core.instance.exports['mlp_alloc_count'] as () => number;
         const next = rng(5);
         const Arr = dtype === 'f64' ? Float64Array : Float32Array;

@@ -15,7 +15,7 @@ import {
   StateError,
   TargetError,
   WasmMlpError,
-} from '../index.js';
+} from '../errors.js';
 
 /** How a training worker failed, see {@link WorkerError.event}. */
 export type WorkerFailure = 'error' | 'exit' | 'messageerror';

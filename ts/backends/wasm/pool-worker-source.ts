@@ -41,7 +41,9 @@ function start(data, post) {
   }
 }
 if (typeof self === 'undefined' || typeof self.postMessage !== 'function') {
-  const { parentPort, workerData } = require('node:worker_threads');
+  // An eval'd worker is CommonJS, or an ES module when the parent runs with
+  // --input-type=module (inherited): getBuiltinModule works in both (Node >= 20.16).
+  const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
   start(workerData, (message) => parentPort.postMessage(message));
 } else {
   self.onmessage = (event) => {

@@ -30,6 +30,8 @@ export const START_TIMEOUT_MS = 15_000;
 /** What the pool needs of a Node or Web worker. */
 interface WorkerHandle {
   terminate(): unknown;
+  /** Node: stop keeping the event loop alive (after the listeners are added: they ref it). */
+  unref?(): void;
 }
 
 interface PoolWorker {
@@ -154,6 +156,8 @@ export class WorkerPool {
     });
     const answer = await Promise.race([first, timeout]);
     clearTimeout(timer);
+    // From now on the worker must not keep a finished Node script alive.
+    handle.unref?.();
     if (answer.type === 'ready') {
       worker.alive = true;
       this.#workers.push(worker);
@@ -173,8 +177,9 @@ export class WorkerPool {
     if (isNode()) {
       const { Worker } =
         await nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
+      // Kept alive (ref'd) until it answers, so the process waits for the start-up; unref'd
+      // afterwards by #start (adding listeners refs a worker again, so unref comes last).
       const worker = new Worker(POOL_WORKER_SOURCE, { eval: true, workerData: data });
-      worker.unref();
       worker.on('message', onMessage);
       worker.on('error', (e: Error) => onGone(`failed: ${e.message}`));
       worker.on('exit', (code: number) => onGone(`exited (code ${code})`));
