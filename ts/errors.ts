@@ -105,3 +105,32 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   return String(value);
 }
+
+/** How a training worker failed, see {@link WorkerError.event}. */
+export type WorkerFailure = 'error' | 'exit' | 'messageerror';
+
+/**
+ * A worker failed: a training worker (`wasm-mlp/worker`) before finishing its run, or a
+ * thread-pool worker of the core during a computation (see the README, "Threads"). For a
+ * training worker: it failed before finishing the run: it exited (Node: `process.exit()`,
+ * `worker.terminate()`, or a crash), threw an uncaught exception, could not load its script,
+ * or sent a message that could not be deserialized. Errors that the training itself throws
+ * (bad options, shapes, targets…) arrive as their own class instead.
+ */
+export class WorkerError extends WasmMlpError {
+  override name = 'WorkerError';
+  /**
+   * @param event the worker event that ended the run
+   * @param exitCode the exit code, for `'exit'` (Node only)
+   * @param cause the worker's own error, for `'error'` and `'messageerror'`
+   */
+  constructor(
+    message: string,
+    readonly event: WorkerFailure,
+    readonly exitCode?: number,
+    cause?: unknown,
+  ) {
+    super(message);
+    if (cause !== undefined) this.cause = cause;
+  }
+}

@@ -67,4 +67,6 @@ export {
   DivergenceError,
   FormatError,
   OutOfMemoryError,
+  WorkerError,
+  type WorkerFailure,
 } from './errors.js';

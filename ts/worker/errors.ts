@@ -15,34 +15,11 @@ import {
   StateError,
   TargetError,
   WasmMlpError,
-} from '../errors.js';
+  WorkerError,
+} from '../index.js';
 
-/** How a training worker failed, see {@link WorkerError.event}. */
-export type WorkerFailure = 'error' | 'exit' | 'messageerror';
-
-/**
- * The training worker failed before finishing the run: it exited (Node: `process.exit()`,
- * `worker.terminate()`, or a crash), threw an uncaught exception, could not load its script,
- * or sent a message that could not be deserialized. Errors that the training itself throws
- * (bad options, shapes, targets…) arrive as their own class instead.
- */
-export class WorkerError extends WasmMlpError {
-  override name = 'WorkerError';
-  /**
-   * @param event the worker event that ended the run
-   * @param exitCode the exit code, for `'exit'` (Node only)
-   * @param cause the worker's own error, for `'error'` and `'messageerror'`
-   */
-  constructor(
-    message: string,
-    readonly event: WorkerFailure,
-    readonly exitCode?: number,
-    cause?: unknown,
-  ) {
-    super(message);
-    if (cause !== undefined) this.cause = cause;
-  }
-}
+export { WorkerError };
+export type { WorkerFailure } from '../errors.js';
 
 /** Subclasses before the base class: the first `instanceof` match wins. */
 const CLASSES = {

@@ -4,6 +4,7 @@
  * in the transfer list, so they are moved, not copied.
  * @module
  */
+import type { ThreadInfo } from '../backends/wasm/threads.js';
 import type { NetworkOptions, NetworkParameters } from '../index.js';
 import type { SentError } from './errors.js';
 
@@ -65,6 +66,8 @@ export interface TrainingResult {
   readonly elapsedMs: number;
   /** The trained parameters, ready for `Network.setParameters`. */
   readonly parameters: NetworkParameters;
+  /** The threads the network trained on inside the worker (see `Network.threads`). */
+  readonly threads: ThreadInfo;
 }
 
 /** Caller → worker. */

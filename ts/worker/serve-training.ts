@@ -111,6 +111,7 @@ async function train(
           stopped: step < request.steps,
           elapsedMs: performance.now() - started,
           parameters,
+          threads: net.threads,
         },
       },
       buffersOf([...parameters.weights, ...parameters.biases]),

@@ -3,8 +3,7 @@
  * `abi.ts` / `core.ts`. A training step is one FFI call (`mlp_net_train_step_*`) after copying the batch in.
  * @module
  */
-import { OutOfMemoryError, StateError, WasmMlpError } from '../../errors.js';
-import { WorkerError } from '../../worker/errors.js';
+import { OutOfMemoryError, StateError, WasmMlpError, WorkerError } from '../../errors.js';
 import { nextMacrotask } from '../../yield.js';
 import type { ModelSpec } from '../../model.js';
 import type { Dtype, OptimizerState } from '../../types.js';
