@@ -82,6 +82,22 @@ describe.each(BACKENDS)('fit(dataset), %s', (backend) => {
     }
   });
 
+  it('sparse class ids (a number per row) and the network normalization apply to items', async () => {
+    const { x, y } = toy(6, 45);
+    const labels = y.map((r) => r.indexOf(1));
+    const sparse = { loss: 'sparse-categorical-cross-entropy' } as const;
+    const [a, b] = [await classifier(backend, sparse), await classifier(backend, sparse)];
+    for (const net of [a, b])
+      net.setNormalization({ mean: [0.5, 0.4, 0.3], std: [0.3, 0.2, 0.25] });
+    const h0 = await a.fit(x, labels, { epochs: 2, batchSize: 9, shuffle: false });
+    const rows: Dataset = function* () {
+      for (let i = 0; i < x.length; i++) yield { x: x[i]!, y: labels[i]! };
+    };
+    const h = await b.fit(rows, { epochs: 2, batchSize: 9, shuffle: false });
+    expect(h.loss).toEqual(h0.loss);
+    expect(b.getParameters()).toEqual(a.getParameters());
+  });
+
   it('copies each item before asking for the next, so an iterator may reuse its arrays', async () => {
     const { x, y } = toy(2, 50);
     const reused: Dataset = function* () {
@@ -295,6 +311,31 @@ describe('bad datasets', () => {
     expect(await net.fit(() => [], {}).catch((e: unknown) => e)).toBeInstanceOf(ShapeError);
     expect(net.getParameters()).toEqual(before);
     expect(net.epochsTrained).toBe(0);
+  });
+
+  it('an abort stops between batches and closes the iterator', async () => {
+    let open = 0;
+    const controller = new AbortController();
+    const dataset: Dataset = async function* () {
+      open++;
+      try {
+        for (let i = 0; i < x.length; i++) yield { x: x[i]!, y: y[i]! };
+      } finally {
+        open--;
+      }
+    };
+    const net = await classifier('wasm');
+    const run = net.fit(dataset, {
+      epochs: 5,
+      batchSize: 4,
+      onBatchEnd: ({ epoch, batch }) => {
+        if (epoch === 1 && batch === 2) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(open).toBe(0);
+    expect(net.epochsTrained).toBe(1);
   });
 
   it('closes the iterator of every epoch, also when training stops on an error', async () => {
