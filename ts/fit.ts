@@ -865,25 +865,36 @@ export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promis
     const total = new LossTotal(reduction);
     const epochMetrics = new MetricAccumulator(plan.metrics, nOut);
     let batch = 0;
-    for await (const b of data.epoch(epoch)) {
+    /** Books an applied batch; returns what `onBatchEnd` gets, if there is one. */
+    const account = (b: TrainedBatch): BatchLog | null => {
       ctx.batchCompleted?.();
       const output = backend.output(b.size);
       epochMetrics.add(output, b.y, b.size, b.rows);
       total.add(b.loss, b.size);
-      if (plan.onBatchEnd) {
-        const batchMetrics = new MetricAccumulator(plan.metrics, nOut);
-        batchMetrics.add(output, b.y, b.size, b.rows);
-        await plan.onBatchEnd({
-          epoch,
-          batch,
-          size: b.size,
-          loss: b.loss,
-          ...batchMetrics.values(),
-        });
+      if (!plan.onBatchEnd) return null;
+      const batchMetrics = new MetricAccumulator(plan.metrics, nOut);
+      batchMetrics.add(output, b.y, b.size, b.rows);
+      return { epoch, batch, size: b.size, loss: b.loss, ...batchMetrics.values() };
+    };
+    const batches = data.epoch(epoch);
+    // A sync source (arrays in memory) is not iterated with for-await: its promise per batch
+    // made tiny batches 40% slower.
+    if (Symbol.iterator in batches) {
+      for (const b of batches) {
+        const log = account(b);
+        if (log) await plan.onBatchEnd!(log);
+        batch++;
+        ctx.live(); // a callback may have disposed the network
+        await checkpoint();
       }
-      batch++;
-      ctx.live(); // a callback may have disposed the network
-      await checkpoint();
+    } else {
+      for await (const b of batches) {
+        const log = account(b);
+        if (log) await plan.onBatchEnd!(log);
+        batch++;
+        ctx.live();
+        await checkpoint();
+      }
     }
 
     const log: EpochLog = { epoch, loss: total.value, ...epochMetrics.values() };
