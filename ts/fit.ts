@@ -12,7 +12,7 @@
  * for `i` from `n − 1` down to 1, swap `i` with `j = floor(u · (i + 1) / 2^32)`.
  * @module
  */
-import type { Backend } from './backends/backend.js';
+import type { Backend, Real } from './backends/backend.js';
 import {
   DivergenceError,
   NonFiniteError,
@@ -178,7 +178,7 @@ export interface History extends HistoryMetrics {
 export type HistoryMetrics = { [K in MetricName | ValMetricName]?: number[] };
 
 /** Validated fit options (the data already split). */
-interface Plan {
+export interface Plan {
   epochs: number;
   batchSize: number;
   shuffle: boolean;
@@ -213,7 +213,8 @@ export interface FitContext {
   matrices(x: unknown, y: unknown): { X: Matrix; Y: Matrix };
 }
 
-const FIT_KEYS = [
+/** The option names of `fit` (a dataset `fit` takes these too, see `data/dataset.ts`). */
+export const FIT_KEYS = [
   'epochs',
   'batchSize',
   'shuffle',
@@ -239,14 +240,14 @@ export const FIT_DEFAULTS = Object.freeze({
   minDelta: 0,
 });
 
-function integer(name: string, value: unknown, min: number): number {
+export function integer(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     throw new OptionError(`${name} must be an integer >= ${min}, got ${describe(value)}`);
   }
   return value;
 }
 
-function rejectUnknown(name: string, obj: object, known: readonly string[]): void {
+export function rejectUnknown(name: string, obj: object, known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (!known.includes(key)) {
       throw new OptionError(`${name}: unknown option '${key}'; known options: ${known.join(', ')}`);
@@ -274,6 +275,52 @@ export function planFit(
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
   // The task is decided on all the rows given, before any split, so both parts agree.
   const task = taskOf(ctx.output, ctx.loss, Y.data, nOut);
+
+  // Validation rows: the last fraction (validationSplit), or separate data.
+  let train = { X, Y };
+  let val: { X: Matrix; Y: Matrix } | null = null;
+  const split = options.validationSplit;
+  if (split !== undefined && options.validationData !== undefined) {
+    throw new OptionError('pass either validationSplit or validationData, not both');
+  }
+  if (split !== undefined) {
+    const parts = splitValidation(X, Y, nIn, nOut, parseSplit(split, task), ctx.seed);
+    train = parts.train;
+    val = parts.val;
+  } else if (options.validationData !== undefined) {
+    const pair = validationPair(options.validationData);
+    val = ctx.matrices(pair[0], pair[1]);
+  }
+  const n = train.X.batch;
+  const rowsNote = `${n}${val && split !== undefined ? ` after validationSplit ${typeof split === 'number' ? split : split.fraction}` : ''}`;
+  const plan = planTraining(options, task, val !== null, { rows: n, note: rowsNote });
+  return { plan, train, val };
+}
+
+/** `validationData` as `[x, y]`. Throws {@link OptionError}. */
+export function validationPair(vd: unknown): readonly [unknown, unknown] {
+  const pair = Array.isArray(vd)
+    ? vd
+    : typeof vd === 'object' && vd !== null && 'x' in vd && 'y' in vd
+      ? [(vd as { x: unknown }).x, (vd as { y: unknown }).y]
+      : null;
+  if (pair === null || pair.length !== 2) {
+    throw new OptionError(`validationData must be { x, y } or [x, y], got ${describe(vd)}`);
+  }
+  return [pair[0], pair[1]];
+}
+
+/**
+ * Validates the options every kind of training data shares (epochs, batch size, shuffle,
+ * callbacks, signal, early stopping, metrics). `rows`: the training rows when known (a batch
+ * size above them is an error), null for a dataset. Throws {@link OptionError}.
+ */
+export function planTraining(
+  options: Omit<FitOptions, 'validationSplit' | 'validationData'>,
+  task: Task,
+  hasValidation: boolean,
+  rows: { rows: number; note: string } | null,
+): Plan {
   const metrics = chooseMetrics(task, options.metrics);
   const epochs = integer('epochs', options.epochs ?? FIT_DEFAULTS.epochs, 1);
   const shuffle = options.shuffle ?? FIT_DEFAULTS.shuffle;
@@ -297,41 +344,14 @@ export function planFit(
     throw new OptionError(`signal must be an AbortSignal, got ${describe(signal)}`);
   }
 
-  // Validation rows: the last fraction (validationSplit), or separate data.
-  let train = { X, Y };
-  let val: { X: Matrix; Y: Matrix } | null = null;
-  const split = options.validationSplit;
-  if (split !== undefined && options.validationData !== undefined) {
-    throw new OptionError('pass either validationSplit or validationData, not both');
-  }
-  if (split !== undefined) {
-    const parts = splitValidation(X, Y, nIn, nOut, parseSplit(split, task), ctx.seed);
-    train = parts.train;
-    val = parts.val;
-  } else if (options.validationData !== undefined) {
-    const vd: unknown = options.validationData;
-    const pair = Array.isArray(vd)
-      ? vd
-      : typeof vd === 'object' && vd !== null && 'x' in vd && 'y' in vd
-        ? [(vd as { x: unknown }).x, (vd as { y: unknown }).y]
-        : null;
-    if (pair === null || pair.length !== 2) {
-      throw new OptionError(
-        `validationData must be { x, y } or [x, y], got ${describe(options.validationData)}`,
-      );
-    }
-    val = ctx.matrices(pair[0], pair[1]);
-  }
-
-  const n = train.X.batch;
   const batchSize = integer(
     'batchSize',
-    options.batchSize ?? Math.min(FIT_DEFAULTS.batchSize, n),
+    options.batchSize ?? Math.min(FIT_DEFAULTS.batchSize, rows?.rows ?? FIT_DEFAULTS.batchSize),
     1,
   );
-  if (batchSize > n) {
+  if (rows && batchSize > rows.rows) {
     throw new OptionError(
-      `batchSize must be at most the number of training rows (${n}${val && split !== undefined ? ` after validationSplit ${typeof split === 'number' ? split : split.fraction}` : ''}), got ${batchSize}`,
+      `batchSize must be at most the number of training rows (${rows.note}), got ${batchSize}`,
     );
   }
 
@@ -343,13 +363,13 @@ export function planFit(
       throw new OptionError(`earlyStopping must be a boolean or an object, got ${describe(es)}`);
     }
     rejectUnknown('earlyStopping', o, EARLY_KEYS);
-    const monitor = o.monitor ?? (val ? 'valLoss' : 'loss');
+    const monitor = o.monitor ?? (hasValidation ? 'valLoss' : 'loss');
     if (monitor !== 'loss' && monitor !== 'valLoss') {
       throw new OptionError(
         `earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(monitor)}`,
       );
     }
-    if (monitor === 'valLoss' && !val) {
+    if (monitor === 'valLoss' && !hasValidation) {
       throw new OptionError(
         "earlyStopping.monitor 'valLoss' needs validationSplit or validationData",
       );
@@ -373,7 +393,7 @@ export function planFit(
       restoreBestWeights: restore,
     };
   }
-  const plan: Plan = {
+  return {
     epochs,
     batchSize,
     shuffle,
@@ -384,7 +404,6 @@ export function planFit(
     yieldEveryMs,
     metrics,
   };
-  return { plan, train, val };
 }
 
 /** A validated `validationSplit`. */
@@ -559,7 +578,7 @@ function epochOrder(order: Uint32Array, shuffle: boolean, seed: number, epoch: n
 }
 
 /** Combines per-chunk losses by the reduction: sums add, means weight by rows. */
-class LossTotal {
+export class LossTotal {
   #sum = 0;
   #rows = 0;
   constructor(readonly reduction: Reduction) {}
@@ -689,6 +708,16 @@ function notApplied(
       return error;
     }
   }
+  return diverged(backend, epoch, batch, loss);
+}
+
+/** The error for a training loss that is not finite on finite data (that step not applied). */
+export function diverged(
+  backend: Backend,
+  epoch: number,
+  batch: number,
+  loss: number,
+): DivergenceError {
   const finite = backend.getParams().every(Number.isFinite);
   return new DivergenceError(
     `the training loss became ${loss} at epoch ${epoch}, batch ${batch} (0-based); that step ` +
@@ -704,16 +733,112 @@ function notApplied(
   );
 }
 
-/** Runs the training loop of a validated plan. */
-export async function runFit(
+/** One applied training batch, as a {@link FitData} source reports it to the loop. */
+export interface TrainedBatch {
+  /** The batch's loss before its update. */
+  loss: number;
+  size: number;
+  /** The targets the metrics compare the outputs with: the batch's rows, or with `rows` all. */
+  y: Real;
+  /** The rows of `y` in this batch (in-memory data), or undefined when `y` is the batch. */
+  rows?: ArrayLike<number>;
+}
+
+/** Validation loss and metrics after an epoch. */
+export type Validation = { loss: number } & MetricValues;
+
+/**
+ * Where the loop's batches and validation come from: arrays in memory (below) or a dataset
+ * (`data/dataset.ts`). The loop keeps history, metrics, callbacks and early stopping.
+ */
+export interface FitData {
+  /**
+   * Trains epoch `epoch` (0-based in this `fit` call) batch by batch, yielding after each
+   * applied batch (the backend's output still holds that batch's). Throws for bad data or a
+   * non-finite loss, with the parameters as after the last yielded batch.
+   */
+  epoch(epoch: number): Iterable<TrainedBatch> | AsyncIterable<TrainedBatch>;
+  /** Whether {@link validate} measures anything. */
+  readonly hasValidation: boolean;
+  /**
+   * Loss and metrics on the validation data after `epoch`; `pause` yields to the event loop
+   * (and throws when aborted or disposed) between chunks.
+   */
+  validate(epoch: number, pause: () => Promise<void>): Promise<Validation>;
+}
+
+/** Throws the DivergenceError of a validation loss that is not finite on finite data. */
+export function validationDiverged(epoch: number, loss: number): never {
+  throw new DivergenceError(
+    `the validation loss became ${loss} after epoch ${epoch} (0-based) on finite ` +
+      'validation data: the parameters overflowed. Try a smaller learningRate.',
+    epoch,
+    -1,
+    loss,
+  );
+}
+
+/** The training rows and validation rows of an in-memory `fit(x, y)`, as a {@link FitData}. */
+export function memoryData(
   ctx: FitContext,
   plan: Plan,
   train: { X: Matrix; Y: Matrix },
   val: { X: Matrix; Y: Matrix } | null,
-): Promise<History> {
+): FitData {
   const { backend, reduction } = ctx;
   const { layers } = backend.spec;
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
+  const n = train.X.batch;
+  const order = new Uint32Array(n);
+  return {
+    *epoch(epoch) {
+      epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
+      for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
+        const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
+        checkSize('x', train.X, nIn);
+        checkSize('y', train.Y, nOut);
+        const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
+        if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
+        yield { loss, size: rows.length, y: train.Y.data, rows };
+      }
+    },
+    hasValidation: val !== null,
+    async validate(epoch, pause) {
+      if (!val) throw new Error('no validation data');
+      const checkVal = () => {
+        checkSize('validation x', val.X, nIn);
+        checkSize('validation y', val.Y, nOut);
+      };
+      checkVal();
+      const run = evaluation(backend, reduction, val.X, val.Y, plan.metrics);
+      let step = run.next();
+      while (!step.done) {
+        await pause();
+        checkVal();
+        step = run.next();
+      }
+      if (!Number.isFinite(step.value.loss)) {
+        // Validation data is checked at the start like x and y; a non-finite loss now means
+        // it changed since, or the parameters overflowed (the next batch would say so).
+        for (const [name, m] of [
+          ['validation x', val.X],
+          ['validation y', val.Y],
+        ] as const) {
+          const bad = firstNonFinite(m, null, backend.dtype);
+          if (bad) throw changedToNonFinite(name, bad, ` after epoch ${epoch} (0-based)`);
+        }
+        validationDiverged(epoch, step.value.loss);
+      }
+      return step.value;
+    },
+  };
+}
+
+/** Runs the training loop of a validated plan over its data. */
+export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promise<History> {
+  const { backend, reduction } = ctx;
+  const { layers } = backend.spec;
+  const nOut = layers[layers.length - 1]!;
   const history: History = {
     epochs: 0,
     loss: [],
@@ -731,83 +856,58 @@ export async function runFit(
     ctx.live();
     if (plan.signal?.aborted) throw abortReason(plan.signal);
   };
-  const n = train.X.batch;
-  const order = new Uint32Array(n);
   let best = Infinity;
   let wait = 0;
   let bestParams: ArrayLike<number> | null = null;
 
   await checkpoint();
   for (let epoch = 0; epoch < plan.epochs; epoch++) {
-    epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
     const total = new LossTotal(reduction);
     const epochMetrics = new MetricAccumulator(plan.metrics, nOut);
-    for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
-      const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
-      checkSize('x', train.X, nIn);
-      checkSize('y', train.Y, nOut);
-      const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
-      if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
+    let batch = 0;
+    /** Books an applied batch; returns what `onBatchEnd` gets, if there is one. */
+    const account = (b: TrainedBatch): BatchLog | null => {
       ctx.batchCompleted?.();
-      const output = backend.output(rows.length);
-      epochMetrics.add(output, train.Y.data, rows.length, rows);
-      total.add(loss, rows.length);
-      if (plan.onBatchEnd) {
-        const batchMetrics = new MetricAccumulator(plan.metrics, nOut);
-        batchMetrics.add(output, train.Y.data, rows.length, rows);
-        await plan.onBatchEnd({
-          epoch,
-          batch,
-          size: rows.length,
-          loss,
-          ...batchMetrics.values(),
-        });
+      const output = backend.output(b.size);
+      epochMetrics.add(output, b.y, b.size, b.rows);
+      total.add(b.loss, b.size);
+      if (!plan.onBatchEnd) return null;
+      const batchMetrics = new MetricAccumulator(plan.metrics, nOut);
+      batchMetrics.add(output, b.y, b.size, b.rows);
+      return { epoch, batch, size: b.size, loss: b.loss, ...batchMetrics.values() };
+    };
+    const batches = data.epoch(epoch);
+    // A sync source (arrays in memory) is not iterated with for-await: its promise per batch
+    // made tiny batches 40% slower.
+    if (Symbol.iterator in batches) {
+      for (const b of batches) {
+        const log = account(b);
+        if (log) await plan.onBatchEnd!(log);
+        batch++;
+        ctx.live(); // a callback may have disposed the network
+        await checkpoint();
       }
-      ctx.live(); // a callback may have disposed the network
-      await checkpoint();
+    } else {
+      for await (const b of batches) {
+        const log = account(b);
+        if (log) await plan.onBatchEnd!(log);
+        batch++;
+        ctx.live();
+        await checkpoint();
+      }
     }
 
     const log: EpochLog = { epoch, loss: total.value, ...epochMetrics.values() };
-    if (val) {
-      const checkVal = () => {
-        checkSize('validation x', val.X, nIn);
-        checkSize('validation y', val.Y, nOut);
-      };
-      checkVal();
-      const run = evaluation(backend, reduction, val.X, val.Y, plan.metrics);
-      let step = run.next();
-      while (!step.done) {
-        await checkpoint();
-        checkVal();
-        step = run.next();
-      }
-      const { loss: valLoss, ...valMetrics } = step.value;
+    if (data.hasValidation) {
+      const { loss: valLoss, ...valMetrics } = await data.validate(epoch, checkpoint);
       log.valLoss = valLoss;
       for (const m of plan.metrics) log[valName(m)] = valMetrics[m]!;
-      if (!Number.isFinite(log.valLoss)) {
-        // Validation data is checked at the start like x and y; a non-finite loss now means
-        // it changed since, or the parameters overflowed (the next batch would say so).
-        for (const [name, m] of [
-          ['validation x', val.X],
-          ['validation y', val.Y],
-        ] as const) {
-          const bad = firstNonFinite(m, null, backend.dtype);
-          if (bad) throw changedToNonFinite(name, bad, ` after epoch ${epoch} (0-based)`);
-        }
-        throw new DivergenceError(
-          `the validation loss became ${log.valLoss} after epoch ${epoch} (0-based) on finite ` +
-            'validation data: the parameters overflowed. Try a smaller learningRate.',
-          epoch,
-          -1,
-          log.valLoss,
-        );
-      }
     }
     history.epochs++;
     ctx.epochCompleted();
     history.loss.push(log.loss);
     for (const m of plan.metrics) history[m]!.push(log[m]!);
-    if (val) {
+    if (data.hasValidation) {
       history.valLoss.push(log.valLoss!);
       for (const m of plan.metrics) history[valName(m)]!.push(log[valName(m)]!);
     }

@@ -31,6 +31,8 @@ export type {
   ValMetricName,
   ValMetricValues,
 } from './fit.js';
+export { DEFAULT_SHUFFLE_BUFFER } from './data/dataset.js';
+export type { Dataset, DatasetItem, DatasetSource, DatasetFitOptions } from './data/dataset.js';
 export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
 export type {
   ActivationName,

@@ -97,6 +97,12 @@ program
     '--no-standardize',
     'use the features as they are (default: standardize with the training mean/std)',
   )
+  .option(
+    '--shuffle-buffer <rows>',
+    'rows held in memory to shuffle the stream (a file with fewer rows is fully shuffled)',
+    integer(1),
+    100_000,
+  )
   .option('--seed <n>', 'seed of the initial weights, shuffles and split', integer(0), 1)
   .addOption(new Option('--dtype <dtype>', 'element type').choices(['f32', 'f64']).default('f32'))
   .requiredOption('--out <file>', 'where to save the model (.safetensors or .json)')

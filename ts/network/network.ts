@@ -16,12 +16,14 @@ import { OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
   metricsFor,
+  memoryData,
   planFit,
   runFit,
   type FitContext,
   type FitOptions,
   type History,
 } from '../fit.js';
+import { fitDataset, type Dataset, type DatasetFitOptions } from '../data/dataset.js';
 import { recordFromJSON, recordToJSON, type ModelJSON } from '../io/json.js';
 import {
   recordFromSafetensors,
@@ -761,12 +763,52 @@ export class Network<D extends Dtype = Dtype> {
    * disposed meanwhile. While it runs, methods that change the parameters throw StateError.
    * @returns the per-epoch history
    */
-  async fit(x: MatrixInput, y: MatrixInput, options: FitOptions = {}): Promise<History> {
+  fit(x: MatrixInput, y: MatrixInput, options?: FitOptions): Promise<History>;
+  /**
+   * Trains on a dataset read a piece at a time (data larger than memory): `dataset` returns a
+   * new (async) iterator of `{ x, y }` rows or batches each epoch; rows are shuffled through a
+   * bounded buffer of `shuffleBuffer` rows. See `DatasetFitOptions`. Rejects as above, and
+   * with a ShapeError / NonFiniteError / TargetError naming the epoch, batch and item when an
+   * item is bad, the parameters as after the last applied batch.
+   */
+  fit(dataset: Dataset, options?: DatasetFitOptions): Promise<History>;
+  async fit(
+    x: MatrixInput | Dataset,
+    y?: MatrixInput | DatasetFitOptions,
+    options: FitOptions = {},
+  ): Promise<History> {
     this.#mutable('fit()');
+    if (typeof x === 'function') {
+      const ctx = this.#fitContext();
+      const check = (ix: unknown, iy: unknown) => {
+        const X = this.#x(ix);
+        return { X, Y: this.#y(iy, X.batch, 'the rows of x', 'y', false) };
+      };
+      this.#fitting = true;
+      this.#cache = { usedBy: 'fit()' };
+      try {
+        return await fitDataset(ctx, x, (y ?? {}) as DatasetFitOptions, check);
+      } finally {
+        this.#fitting = false;
+      }
+    }
     const X = this.#x(x);
     // Sparse labels are expanded once here (fit keeps them across awaits), none per batch.
     const Y = this.#y(y, X.batch, 'the batch of x', 'y', false);
-    const ctx: FitContext = {
+    const ctx = this.#fitContext();
+    const { plan, train, val } = planFit(ctx, X, Y, options);
+    this.#fitting = true;
+    this.#cache = { usedBy: 'fit()' };
+    try {
+      return await runFit(ctx, plan, memoryData(ctx, plan, train, val));
+    } finally {
+      this.#fitting = false;
+    }
+  }
+
+  /** What the training loop of `fit.ts` needs from this network. */
+  #fitContext(): FitContext {
+    return {
       backend: this.#backend,
       reduction: reductionOf(this.#options.loss),
       loss: this.#options.loss,
@@ -792,14 +834,6 @@ export class Network<D extends Dtype = Dtype> {
         return { X: VX, Y: VY };
       },
     };
-    const { plan, train, val } = planFit(ctx, X, Y, options);
-    this.#fitting = true;
-    this.#cache = { usedBy: 'fit()' };
-    try {
-      return await runFit(ctx, plan, train, val);
-    } finally {
-      this.#fitting = false;
-    }
   }
 
   /**
