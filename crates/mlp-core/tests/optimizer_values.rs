@@ -55,12 +55,15 @@ fn optimizer(rule: Rule, weight_decay: f64, norm: Option<f64>, value: Option<f64
 fn adamw_first_step<T: SimdReal>(tol: f64) {
     let mut n = tiny::<T>(optimizer(ADAMW, 0.1, None, None), [1.0, 2.0], 1.1);
     let loss = n.train_step(1, T::from_f64(0.1));
-    assert!((loss - 1.0).abs() <= tol * 10.0, "(0.1 − 1.1)² = 1, got {loss}");
-                                                        // t = 1: m = 0.1·g, v = 0.001·g², m̂ = g, v̂ = g², so m̂/(√v̂ + ε) = g/(|g| + ε).
-                                                        // w ← w − a·(λw + m̂/(√v̂ + ε)), a = 0.1, λ = 0.1 on W only:
-                                                        //   W₀ = 0.5   − 0.1·(0.1·0.5    − 2/(2 + 1e-8)) = 0.5949999995
-                                                        //   W₁ = −0.25 − 0.1·(0.1·(−0.25) − 4/(4 + 1e-8)) = −0.14750000025
-                                                        //   b  = 0.1   − 0.1·(−2/(2 + 1e-8))              = 0.1999999995
+    assert!(
+        (loss - 1.0).abs() <= tol * 10.0,
+        "(0.1 − 1.1)² = 1, got {loss}"
+    );
+    // t = 1: m = 0.1·g, v = 0.001·g², m̂ = g, v̂ = g², so m̂/(√v̂ + ε) = g/(|g| + ε).
+    // w ← w − a·(λw + m̂/(√v̂ + ε)), a = 0.1, λ = 0.1 on W only:
+    //   W₀ = 0.5   − 0.1·(0.1·0.5    − 2/(2 + 1e-8)) = 0.5949999995
+    //   W₁ = −0.25 − 0.1·(0.1·(−0.25) − 4/(4 + 1e-8)) = −0.14750000025
+    //   b  = 0.1   − 0.1·(−2/(2 + 1e-8))              = 0.1999999995
     assert_close(
         n.params(),
         &[0.5949999995, -0.14750000025, 0.1999999995],
@@ -124,7 +127,9 @@ fn rmsprop_steps<T: SimdReal>(tol: f64) {
 /// x = [2, 2], y = 1.6: z = 1 − 0.5 + 0.1 = 0.6, g = 2(0.6 − 1.6)·[2, 2, 1] = [−4, −4, −2],
 /// ‖g‖ = √(16 + 16 + 4) = 6. SGD, a = 0.1.
 fn clipping<T: SimdReal>(tol: f64) {
-    let cases: [(f64, Option<f64>, Option<f64>, [f64; 3]); 5] = [
+    /// (λ, clipNorm, clipValue, parameters after the step)
+    type Case = (f64, Option<f64>, Option<f64>, [f64; 3]);
+    let cases: [Case; 5] = [
         // clipNorm 3 < 6: g·3/6 = [−2, −2, −1] → w − 0.1·g
         (0.0, Some(3.0), None, [0.7, -0.05, 0.2]),
         // clipNorm 10 ≥ 6: unchanged, [−4, −4, −2]
