@@ -114,14 +114,17 @@ export function checkOptimizerState(
   const shape = `${slots} slot${slots === 1 ? '' : 's'} × ${parameterCount} parameters for optimizer '${optimizer.type}'`;
   const state = new Float64Array(expected);
   copyChecked('state', values, expected, shape, dtype, state, 0);
-  if (optimizer.type === 'adam') {
-    // Slot 1 is Adam's second moment v, an average of squares: a negative value makes √v̂
-    // NaN at the first step, turning every parameter NaN.
-    for (let i = parameterCount; i < 2 * parameterCount; i++) {
+  // Adam's and AdamW's slot 1 and RMSprop's slot 0 are second moments v, averages of squares:
+  // a negative value makes √v NaN at the next step, turning every parameter NaN.
+  const squares = { adam: 1, adamw: 1, rmsprop: 0 } as Partial<Record<string, number>>;
+  const slot = squares[optimizer.type];
+  if (slot !== undefined) {
+    const [from, to] = [slot * parameterCount, (slot + 1) * parameterCount];
+    for (let i = from; i < to; i++) {
       if (state[i]! < 0) {
         throw new ShapeError(
-          `state[${i}] = ${state[i]}: Adam's second moment (slot 1, ` +
-            `state[${parameterCount}…${2 * parameterCount - 1}]) must be ≥ 0`,
+          `state[${i}] = ${state[i]}: the second moment of '${optimizer.type}' (slot ${slot}, ` +
+            `state[${from}…${to - 1}]) must be ≥ 0`,
         );
       }
     }
