@@ -38,14 +38,17 @@ pub fn norm_scale<T: Real>(g: &[T], c: f64) -> f64 {
     }
 }
 
-/// One gradient element clipped: `clamp(g·s, −v, v)`. NaN stays NaN (no `max`/`min`, which
-/// would drop it), as in the reference backend.
+/// One gradient element clipped: `clamp(g·s, −v, v)`, `v = ∞` without `clipValue` (no branch
+/// on the option inside the rules' loops, which would duplicate each loop). NaN stays NaN (no
+/// `max`/`min`, which would drop it), as in the reference backend.
 #[inline(always)]
-pub fn element<T: Real>(g: T, scale: T, value: Option<T>) -> T {
+pub fn element<T: Real>(g: T, scale: T, value: T) -> T {
     let g = g * scale;
-    match value {
-        Some(v) if g > v => v,
-        Some(v) if g < -v => -v,
-        _ => g,
+    if g > value {
+        value
+    } else if g < -value {
+        -value
+    } else {
+        g
     }
 }

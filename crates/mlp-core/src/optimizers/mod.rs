@@ -98,14 +98,14 @@ pub struct Step<T> {
     pub correction2: T,
     /// Gradient scale of the global-norm clipping, `min(1, c/‖g‖)` (1 without it).
     pub grad_scale: T,
-    /// Per-element gradient clamp `v` of `clipValue`.
-    pub clip_value: Option<T>,
+    /// Per-element gradient clamp `v` of `clipValue` (`+∞` without it).
+    pub clip_value: T,
 }
 
 impl<T: Real> Step<T> {
     /// Whether the gradient reaches the rule unchanged (no clipping this step).
     pub fn unclipped(&self) -> bool {
-        self.grad_scale == T::ONE && self.clip_value.is_none()
+        self.grad_scale == T::ONE && self.clip_value == T::from_f64(f64::INFINITY)
     }
 }
 
@@ -135,7 +135,7 @@ impl Optimizer {
             correction1: T::from_f64(c1),
             correction2: T::from_f64(c2),
             grad_scale: T::ONE,
-            clip_value: self.clip.value.map(T::from_f64),
+            clip_value: T::from_f64(self.clip.value.unwrap_or(f64::INFINITY)),
         }
     }
 
