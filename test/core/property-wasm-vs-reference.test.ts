@@ -442,17 +442,23 @@ function explainAdam(
   before: Real,
   sw: ArrayLike<number>,
   sr: ArrayLike<number>,
+  grads?: readonly [Real, Real],
 ): Float64Array {
   const P = pr.length;
   const rel = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.abs(b));
-  // RMSprop: u = g̃/(√v + ε) with v's one slot; from a cold start v's relative difference is
-  // twice g̃'s, so ρ_g ≈ ρ_v/2 stands in for Adam's ρ_m. AdamW's λw term is not amplified.
+  // RMSprop: u = g̃/(√v + ε), v in its one slot, no m: the gradients' own relative difference
+  // (which v, holding g̃², cannot show when a gradient near 0 changes sign) stands in for
+  // Adam's ρ_m. AdamW's λw term is not amplified.
   const rmsprop = optimizer.type === 'rmsprop';
   const v = rmsprop ? 0 : P;
   return Float64Array.from(pw, (w, i) => {
     const r = pr[i]!;
     const rhoV = rel(sw[v + i]!, sr[v + i]!);
-    const rhoM = rmsprop ? rhoV / 2 : rel(sw[i]!, sr[i]!);
+    const rhoM = !rmsprop
+      ? rel(sw[i]!, sr[i]!)
+      : grads === undefined
+        ? rhoV / 2
+        : rel(grads[0][i]!, grads[1][i]!);
     const allowance = 2 * Math.abs(before[i]! - r) * (rhoM + rhoV / 2);
     const d = Math.abs(w - r);
     return d <= allowance ? r : r + Math.sign(w - r) * (d - allowance);
@@ -468,7 +474,12 @@ function explainAdam(
  * difference (|1 − a·λ| > 1 per step for curvature λ), so a bound on compounded differences
  * would depend on the dynamics, not on the code.
  */
-function compareUpdate(w: Network<Dtype>, r: Network<Dtype>, before: Real): boolean {
+function compareUpdate(
+  w: Network<Dtype>,
+  r: Network<Dtype>,
+  before: Real,
+  grads?: readonly [Real, Real],
+): boolean {
   const { dtype, layers } = r;
   const pw = flatLayout(w.getParameters());
   const pr = flatLayout(r.getParameters());
@@ -497,7 +508,7 @@ function compareUpdate(w: Network<Dtype>, r: Network<Dtype>, before: Real): bool
     cmp(
       dtype,
       'parameters',
-      tensors(explainAdam(r.optimizer, pw, pr, before, sw.state, sr.state), layers),
+      tensors(explainAdam(r.optimizer, pw, pr, before, sw.state, sr.state, grads), layers),
       tensors(pr, layers),
       scale,
     );
@@ -666,19 +677,26 @@ function compareTraining(c: Config, w: Network<Dtype>, r: Network<Dtype>): void 
       return false;
     };
     if (!stable(gw.loss, gr.loss)) return;
+    /** RMSprop: each backend's gradient at the step's parameters (see explainAdam). */
+    const stepGrads = (): [Real, Real] | undefined =>
+      r.optimizer.type === 'rmsprop'
+        ? [flatLayout(w.gradients(x, y)), flatLayout(r.gradients(x, y))]
+        : undefined;
     for (let s = 0; s < c.steps; s++) {
       if (s > 0 && !smooth()) return;
       const before = flatLayout(r.getParameters());
+      const grads = stepGrads();
       if (!stable(w.trainStep(x, y), r.trainStep(x, y))) return;
-      if (!compareUpdate(w, r, before)) return;
+      if (!compareUpdate(w, r, before, grads)) return;
     }
     // the split path: forward, then backward from its cache
     if (!smooth() || !stable(w.loss(x, y), r.loss(x, y))) return;
+    const grads = stepGrads();
     cmp(dtype, 'forward', [w.forward(x)], [r.forward(x)]);
     const before = flatLayout(r.getParameters());
     w.backward(y);
     r.backward(y);
-    if (!compareUpdate(w, r, before)) return;
+    if (!compareUpdate(w, r, before, grads)) return;
     cmp(dtype, 'loss', [[w.loss(x, y)]], [[r.loss(x, y)]]);
   }
 }
