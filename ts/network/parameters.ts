@@ -116,14 +116,19 @@ export function checkOptimizerState(
   copyChecked('state', values, expected, shape, dtype, state, 0);
   // Adam's and AdamW's slot 1 and RMSprop's slot 0 are second moments v, averages of squares:
   // a negative value makes √v NaN at the next step, turning every parameter NaN.
-  const squares = { adam: 1, adamw: 1, rmsprop: 0 } as Partial<Record<string, number>>;
-  const slot = squares[optimizer.type];
-  if (slot !== undefined) {
+  const squares: Partial<Record<string, [number, string]>> = {
+    adam: [1, "Adam's"],
+    adamw: [1, "AdamW's"],
+    rmsprop: [0, "RMSprop's"],
+  };
+  const moment = squares[optimizer.type];
+  if (moment !== undefined) {
+    const [slot, whose] = moment;
     const [from, to] = [slot * parameterCount, (slot + 1) * parameterCount];
     for (let i = from; i < to; i++) {
       if (state[i]! < 0) {
         throw new ShapeError(
-          `state[${i}] = ${state[i]}: the second moment of '${optimizer.type}' (slot ${slot}, ` +
+          `state[${i}] = ${state[i]}: ${whose} second moment (slot ${slot}, ` +
             `state[${from}…${to - 1}]) must be ≥ 0`,
         );
       }
