@@ -10,6 +10,7 @@ import {
   type NetworkOptions,
   type OptimizerOption,
 } from 'wasm-mlp';
+import { fromONNX, toONNX } from 'wasm-mlp/onnx';
 import { XOR_X, XOR_Y } from '../helpers.js';
 
 const create = (optimizer: unknown, extra: Partial<NetworkOptions> = {}): Promise<Network> =>
@@ -46,6 +47,18 @@ describe('defaults and what a network reports', () => {
     expect(fromSafetensors.optimizer).toEqual(net.optimizer);
     expect('clipNorm' in (await create('adam')).optimizer).toBe(false);
     for (const n of [net, back, fromSafetensors]) n.dispose();
+  });
+
+  it('ONNX export is unaffected (it carries no optimizer)', async () => {
+    const net = await create(
+      { type: 'adamw', clipNorm: 0.5, clipValue: 0.1 },
+      { layers: [2, 4, 1], activation: ['tanh', 'sigmoid'] },
+    );
+    await net.fit(XOR_X, XOR_Y, { epochs: 3, batchSize: 2 });
+    const back = await fromONNX(toONNX(net));
+    expect(back.predict(XOR_X)).toEqual(net.predict(XOR_X));
+    net.dispose();
+    back.dispose();
   });
 
   it.each(['wasm', 'reference'] as BackendName[])(

@@ -213,3 +213,40 @@ fn clip_norm_is_global_over_layers() {
         .sqrt();
     assert!((step - 0.5 * c).abs() < 1e-12, "‖Δw‖ = a·c, got {step}");
 }
+
+/// No global norm with update-first (each layer is updated before the next gradient exists):
+/// `clipNorm` is rejected there; `clipValue` works with both orderings and, on one layer (where
+/// the orderings coincide), gives the same step.
+#[test]
+fn clip_norm_needs_exact_ordering() {
+    let config = |optimizer, ordering| Config {
+        sizes: &[2, 1],
+        activations: &[Activation::Linear],
+        loss: Loss::Mse,
+        optimizer,
+        ordering,
+    };
+    let norm = optimizer(Rule::Sgd, 0.0, Some(1.0), None);
+    assert_eq!(
+        Network::<f32>::with_config(config(norm, Ordering::UpdateFirst)).unwrap_err(),
+        wasm_mlp::NetError::InvalidConfig
+    );
+    assert!(Network::<f32>::with_config(config(norm, Ordering::Exact)).is_ok());
+    let value = optimizer(Rule::Sgd, 0.0, None, Some(3.0));
+    let run = |ordering| {
+        let mut n = Network::<f64>::with_config(config(value, ordering)).unwrap();
+        n.reserve(1).unwrap();
+        n.params_mut().copy_from_slice(&[0.5, -0.25, 0.1]);
+        n.input_mut()[..2].copy_from_slice(&[2.0, 2.0]);
+        n.target_mut()[0] = 1.6;
+        n.train_step(1, 0.1);
+        n.params().to_vec()
+    };
+    assert_eq!(run(Ordering::UpdateFirst), run(Ordering::Exact));
+    assert_close(
+        &run(Ordering::UpdateFirst),
+        &[0.8, 0.05, 0.3],
+        1e-15,
+        "clipValue 3",
+    );
+}
