@@ -45,6 +45,7 @@ export type {
   Optimizer,
   InitializerName,
 } from './model.js';
+export type { ClipOptions, Clipping } from './training/clipping.js';
 export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
 export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
 export { DEFAULTS } from './options.js';

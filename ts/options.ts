@@ -219,6 +219,13 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
     'exact',
     'update-first',
   ]);
+  if (ordering === 'update-first' && optimizer.clipNorm !== undefined) {
+    throw new OptionError(
+      "optimizer.clipNorm needs ordering 'exact': the global gradient norm exists only once " +
+        "every layer's gradient is computed, and 'update-first' updates each layer before the " +
+        'next gradient exists (clipValue, per element, works with both orderings)',
+    );
+  }
   const dtype = checkEnum('dtype', options.dtype ?? DEFAULTS.dtype, ['f32', 'f64']) as D;
   const backend = checkEnum('backend', options.backend ?? DEFAULTS.backend, ['wasm', 'reference']);
   // Numbers that are finite in float64 but not in an f32 network's storage.

@@ -83,7 +83,7 @@ program
   .option('--batch-size <n>', 'rows per step', integer(1), 32)
   .addOption(
     new Option('--optimizer <name>', 'optimizer')
-      .choices(['adam', 'sgd', 'momentum'])
+      .choices(['adam', 'adamw', 'rmsprop', 'sgd', 'momentum'])
       .default('adam'),
   )
   .option('--learning-rate <a>', 'step size', positive, 0.01)

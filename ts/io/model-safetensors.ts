@@ -12,7 +12,8 @@
  * - `wasm_mlp.layout`: `"in-out"` or `"pytorch"`
  * - `wasm_mlp.training` (only with the training state): `{"step", "epochs", "slots"}` as JSON,
  *   with the optimizer's state as tensors `optimizer.{slot}.layers.{i}.weight|bias` in the
- *   same layout as the parameters; slots `velocity` (momentum) or `m`, `v` (Adam).
+ *   same layout as the parameters; slots `velocity` (momentum), `v` (RMSprop) or `m`, `v`
+ *   (Adam, AdamW).
  *
  * The input standardisation (`net.normalization`), when set, is two F64 tensors
  * `normalization.mean` and `normalization.std` of shape `[n_0]`, and the file says
@@ -56,8 +57,16 @@ const KEY = {
 
 /** Names of the optimizer state slots, in the order of the flat state. */
 export function slotNames(optimizerType: string): string[] {
-  return optimizerType === 'adam' ? ['m', 'v'] : optimizerType === 'momentum' ? ['velocity'] : [];
+  return SLOT_NAMES[optimizerType] ?? [];
 }
+
+const SLOT_NAMES: Readonly<Partial<Record<string, string[]>>> = {
+  sgd: [],
+  momentum: ['velocity'],
+  adam: ['m', 'v'],
+  adamw: ['m', 'v'],
+  rmsprop: ['v'],
+};
 
 /** Every slot name any optimizer uses, and the most slots one optimizer has. */
 const ALL_SLOTS = ['m', 'v', 'velocity'];
@@ -73,7 +82,7 @@ function optimizerSlots(option: unknown): string[] | undefined {
         : typeof option === 'object' && option !== null
           ? (option as { type?: unknown }).type
           : undefined;
-  return type === 'sgd' || type === 'momentum' || type === 'adam' ? slotNames(type) : undefined;
+  return typeof type === 'string' && Object.hasOwn(SLOT_NAMES, type) ? slotNames(type) : undefined;
 }
 
 /** `rows × cols` row-major → `cols × rows` row-major. */

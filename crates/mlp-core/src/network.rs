@@ -27,7 +27,7 @@ use crate::kernels::{
     MatRef, ScaleByDerivative,
 };
 use crate::losses::Loss;
-use crate::optimizers::{Optimizer, Step};
+use crate::optimizers::{clip, Optimizer, Step};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 use std::ops::Range;
@@ -64,8 +64,9 @@ pub struct Config<'a> {
 pub enum NetError {
     /// Fewer than two layer sizes, or a size of zero.
     InvalidSizes,
-    /// Activations not one per layer, softmax before the last layer, or a cross-entropy loss
-    /// without its output activation.
+    /// Activations not one per layer, softmax before the last layer, a cross-entropy loss
+    /// without its output activation, or global-norm clipping with update-first ordering (each
+    /// layer is updated before the next gradient exists, so there is no global norm).
     InvalidConfig,
     /// A buffer length does not fit in `usize` (or the parameter count in `u32`).
     TooLarge,
@@ -161,6 +162,7 @@ impl<T: SimdReal> Network<T> {
         let (last, hidden) = activations.split_last().ok_or(NetError::InvalidConfig)?;
         if activations.len() != sizes.len() - 1
             || hidden.contains(&Activation::Softmax)
+            || (optimizer.clip.norm.is_some() && ordering == Ordering::UpdateFirst)
             || loss.required_output().is_some_and(|a| a != *last)
         {
             return Err(NetError::InvalidConfig);
@@ -453,8 +455,27 @@ impl<T: SimdReal> Network<T> {
     pub fn backward(&mut self, batch: usize, lr: T) {
         self.check_batch(batch);
         self.steps += 1;
-        let step = self.optimizer.step_scalars(lr, self.steps);
-        self.backprop(batch, Some(step));
+        let mut step = self.optimizer.step_scalars(lr, self.steps);
+        match self.optimizer.clip.norm {
+            None => self.backprop(batch, Some(step)),
+            // The global norm needs every layer's gradient before any update (so only with
+            // exact ordering, see `with_config`): the gradient pass, then all updates scaled.
+            Some(c) => {
+                self.backprop(batch, None);
+                step.grad_scale = T::from_f64(clip::norm_scale(&self.grads, c));
+                let Network {
+                    layers,
+                    optimizer,
+                    params,
+                    grads,
+                    state,
+                    ..
+                } = self;
+                for l in layers.iter() {
+                    update_layer(optimizer, state, params, grads, l, &step);
+                }
+            }
+        }
     }
 
     /// Forward + loss + backward; returns the loss before the update. A loss that is not
@@ -512,7 +533,6 @@ impl<T: SimdReal> Network<T> {
         } = self;
         let last = layers.len() - 1;
         let n_out = layers[last].fan_out;
-        let p = params.len();
 
         // delta = dL/dz of the output layer = dL/dŷ ⊙ f'(z); the seed's (ŷ − y) ⊙ ŷ(1 − ŷ)
         // (half_sse::backward, then sigmoid::backward). A cross-entropy fuses both factors
@@ -559,16 +579,7 @@ impl<T: SimdReal> Network<T> {
                 }
             };
             let mut update = |params: &mut [T], step: &Step<T>| {
-                // W ← W − lr·Δ(dW + λW) ; b ← b − lr·Δ(db)   (Δ: the optimizer's rule; the
-                // seed's SGD: W −= lr·dW, b −= lr·db)
-                let bias_step = Step {
-                    decay: T::ZERO,
-                    ..*step
-                };
-                for (range, step) in [(l.w..l.b(), step), (l.b()..l.end(), &bias_step)] {
-                    let (s0, s1) = state_slots(state, p, optimizer.slots(), range.clone());
-                    optimizer.update(step, &mut params[range.clone()], &grads[range], s0, s1);
-                }
+                update_layer(optimizer, state, params, grads, &l, step)
             };
             match (&step, *ordering) {
                 (None, _) => propagate(params, delta_prev_buf),
@@ -583,6 +594,27 @@ impl<T: SimdReal> Network<T> {
             }
             core::mem::swap(delta_buf, delta_prev_buf);
         }
+    }
+}
+
+/// One optimizer update of layer `l` from its gradient in `grads`:
+/// W ← W − lr·Δ(dW + λW) ; b ← b − lr·Δ(db)   (Δ: the optimizer's rule; the seed's SGD:
+/// W −= lr·dW, b −= lr·db).
+fn update_layer<T: SimdReal>(
+    optimizer: &Optimizer,
+    state: &mut [T],
+    params: &mut [T],
+    grads: &[T],
+    l: &Layer,
+    step: &Step<T>,
+) {
+    let bias_step = Step {
+        decay: T::ZERO,
+        ..*step
+    };
+    for (range, step) in [(l.w..l.b(), step), (l.b()..l.end(), &bias_step)] {
+        let (s0, s1) = state_slots(state, params.len(), optimizer.slots(), range.clone());
+        optimizer.update(step, &mut params[range.clone()], &grads[range], s0, s1);
     }
 }
 

@@ -3,7 +3,7 @@
 //! One test only, so no other test thread allocates concurrently.
 
 use wasm_mlp::alloc_counter::{allocation_count, CountingAlloc};
-use wasm_mlp::{Activation, Config, Loss, Network, Optimizer, Ordering, Rule};
+use wasm_mlp::{Activation, Clip, Config, Loss, Network, Optimizer, Ordering, Rule};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
@@ -17,6 +17,11 @@ fn training_loop_does_not_allocate() {
             epsilon: 1e-8,
         },
         weight_decay: 1e-4,
+        // clipping included: the global-norm path runs the gradient pass, then the updates
+        clip: Clip {
+            norm: Some(1.0),
+            value: Some(0.5),
+        },
     };
     let acts = [Activation::Relu, Activation::Tanh, Activation::Softmax];
     for (ordering, cross_entropy) in [

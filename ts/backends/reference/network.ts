@@ -16,6 +16,7 @@ import { arrayType, gatherRows, type Backend, type Real } from '../backend.js';
 import { activate, activationBackward } from './activations.js';
 import { addBias, columnSums, gemm } from './kernels.js';
 import { lossValue, outputDelta } from './losses.js';
+import { normScale } from './clipping.js';
 import { optimizerUpdate } from './optimizers.js';
 
 /** {@link Backend} in plain TypeScript. */
@@ -140,11 +141,21 @@ export class ReferenceBackend implements Backend {
   #backward(outputDelta: Real, batch: number, learningRate: number | null): void {
     const last = this.#offsets.length - 1;
     const step = this.#step + 1;
+    const { clipNorm } = this.spec.optimizer;
+    if (learningRate !== null && clipNorm !== undefined) {
+      // The global norm needs every layer's gradient before any update (exact ordering only):
+      // the gradient pass, then every layer's update with the gradient scaled.
+      this.#backward(outputDelta, batch, null);
+      const scale = normScale(this.#grads, clipNorm);
+      for (let i = 0; i <= last; i++) this.#update(i, learningRate, step, scale);
+      this.#step = step;
+      return;
+    }
     // dL/da of the current layer's output, turned into its delta (dL/dz) by f' below; the
     // output layer's arrives as the delta already (fused with the loss, see losses.ts).
     let delta = outputDelta;
     for (let i = last; i >= 0; i--) {
-      const { inputs: nIn, outputs: nOut, weights, biases } = this.#offsets[i]!;
+      const { inputs: nIn, outputs: nOut } = this.#offsets[i]!;
       const a = this.#inputs[i]!; // the layer's input: the previous layer's output a = f(z)
       // delta = dL/da ⊙ f'(z), f' through the layer's output (sigmoid: a(1 − a))
       if (i !== last) {
@@ -160,12 +171,7 @@ export class ReferenceBackend implements Backend {
         gemm(false, true, batch, nIn, nOut, current, this.#W(i), below, false);
         return below;
       };
-      const update = (lr: number): void => {
-        const opt = this.spec.optimizer;
-        const [p, g, s] = [this.#params, this.#grads, this.#state];
-        optimizerUpdate(opt, p, g, s, weights, biases, lr, opt.weightDecay, step); // W
-        optimizerUpdate(opt, p, g, s, biases, biases + nOut, lr, 0, step); //          b (no decay)
-      };
+      const update = (lr: number): void => this.#update(i, lr, step, 1);
       if (learningRate === null) {
         if (i > 0) delta = propagate();
       } else if (this.spec.ordering === 'exact') {
@@ -177,6 +183,15 @@ export class ReferenceBackend implements Backend {
       }
     }
     if (learningRate !== null) this.#step = step;
+  }
+
+  /** One optimizer update of layer `i` from its gradient, scaled by `scale` (clipNorm). */
+  #update(i: number, lr: number, step: number, scale: number): void {
+    const { weights, biases, outputs: nOut } = this.#offsets[i]!;
+    const opt = this.spec.optimizer;
+    const [p, g, s] = [this.#params, this.#grads, this.#state];
+    optimizerUpdate(opt, p, g, s, weights, biases, lr, opt.weightDecay, step, scale); // W
+    optimizerUpdate(opt, p, g, s, biases, biases + nOut, lr, 0, step, scale); //  b (no decay)
   }
 
   backward(y: Real, batch: number, learningRate: number): void {

@@ -135,11 +135,13 @@ export const LOSS_CODES: Readonly<Record<CoreLoss, number>> = {
   'binary-cross-entropy': 2,
   'categorical-cross-entropy': 3,
 };
-/** Slot 2 (hyperparameters in slots 3–5, weight decay in 6). */
+/** Slot 2 (hyperparameters in slots 3–5, weight decay in 6, clipping in 7–8). */
 export const OPTIMIZER_CODES: Readonly<Record<OptimizerName, number>> = {
   sgd: 0,
   momentum: 1,
   adam: 2,
+  adamw: 3,
+  rmsprop: 4,
 };
 /** The first slot of each weight layer's pair (the second: leakyRelu's slope, else 0). */
 export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
@@ -154,22 +156,27 @@ export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
 /**
  * The config block `mlp_net_create_{t}` decodes (docs/ARCHITECTURE.md, `decode_config` in
  * crates/mlp-core/src/ffi/mod.rs): f64 slots `[ordering, loss, optimizer, h0, h1, h2,
- * weightDecay, n, sizes…, (activation, parameter) per weight layer]`.
+ * weightDecay, clipNorm, clipValue, n, sizes…, (activation, parameter) per weight layer]`,
+ * a clipping slot 0 when off.
  */
 export function encodeConfig(spec: ModelSpec): Float64Array {
   const { layers, activations, loss, optimizer: opt, ordering } = spec;
   const hyper =
     opt.type === 'momentum'
       ? [opt.momentum, opt.nesterov ? 1 : 0, 0]
-      : opt.type === 'adam'
+      : opt.type === 'adam' || opt.type === 'adamw'
         ? [opt.beta1, opt.beta2, opt.epsilon]
-        : [0, 0, 0];
+        : opt.type === 'rmsprop'
+          ? [opt.rho, opt.epsilon, 0]
+          : [0, 0, 0];
   return Float64Array.from([
     ORDERING_CODES[ordering],
     LOSS_CODES[loss],
     OPTIMIZER_CODES[opt.type],
     ...hyper,
     opt.weightDecay,
+    opt.clipNorm ?? 0,
+    opt.clipValue ?? 0,
     layers.length,
     ...layers,
     ...activations.flatMap((a) => [ACTIVATION_CODES[a.type], a.type === 'leakyRelu' ? a.slope : 0]),
