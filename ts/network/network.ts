@@ -920,6 +920,7 @@ export class Network<D extends Dtype = Dtype> {
       ordering: this.ordering,
       parameterCount: this.parameterCount,
       epochsTrained: this.#epochs,
+      dropout: this.#options.dropout,
     };
   }
 
