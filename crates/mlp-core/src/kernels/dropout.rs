@@ -78,6 +78,8 @@ pub fn keep_scale<T: Real>(rate: f64) -> T {
 /// `data[k] ← data[k]·scale` if element `first + k` is kept, else 0: the forward mask on a
 /// layer's output, and the same factor on its gradient in the backward pass. `first` is the
 /// index of `data[0]` in the whole output, so a chunk gives the same bits as the whole.
+// Not inlined: the forward and the backward pass share one copy per dtype (code size).
+#[inline(never)]
 pub fn apply<T: Real>(mask: &Mask, data: &mut [T], first: usize, scale: T) {
     for (k, v) in data.iter_mut().enumerate() {
         *v = if mask.keeps((first + k) as u32) {
