@@ -741,11 +741,14 @@ export class Network<D extends Dtype = Dtype> {
    * for a classifier (a softmax output, or a sigmoid output with `'binary-cross-entropy'` or
    * `'half-sse'` and targets all 0 or 1); `mse`, `rmse`, `mae` and `r2` for anything else.
    * Accuracy: argmax of the outputs vs argmax of the targets with several outputs; `ŷ ≥ 0.5`
-   * vs `y ≥ 0.5` with one.
+   * vs `y ≥ 0.5` with one. `sampleWeight` / `classWeight` weigh the loss as in `fit`
+   * (`Σ w·ℓ / rows` for the mean losses), not the metrics.
    * @example
    * const { loss, mse, r2 } = net.evaluate(x, y); // a regression
    * const { accuracy, mae } = net.evaluate(x, labels, { metrics: ['mae'] }); // a classifier
-   * @throws OptionError for an unknown metric or `'accuracy'` on a regression; ShapeError,
+   * const weighted = net.evaluate(x, labels, { classWeight: { 1: 5 } }).loss; // class 1 weighs 5×
+   * @throws OptionError for an unknown metric, `'accuracy'` on a regression, or a bad weight
+   *   (negative, non-finite, unknown class, `classWeight` on a regression); ShapeError,
    *   NonFiniteError, TargetError, StateError (network unchanged)
    */
   evaluate(x: MatrixInput, y: MatrixInput, options: EvaluateOptions = {}): Evaluation {
