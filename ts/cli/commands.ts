@@ -49,6 +49,8 @@ export interface TrainOptions {
   learningRate: number;
   task: Task | 'auto';
   validationSplit?: number;
+  /** Dropout rate of every hidden layer (0: none). */
+  dropout: number;
   standardize: boolean;
   seed: number;
   dtype: Dtype;
@@ -119,6 +121,7 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
     learningRate: o.learningRate,
     seed: o.seed,
     dtype: o.dtype,
+    dropout: o.dropout,
   });
   net.metadata = encodingToMetadata(enc);
   net.setNormalization(enc.normalization);
