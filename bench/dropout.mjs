@@ -4,7 +4,7 @@
 // and without dropout; held-out accuracy on the 2,000 test digits of test/datasets.ts's
 // deterministic split. Not a timed benchmark: it reports accuracies (and the wall time).
 //
-//   node bench/dropout.mjs [--epochs 30] [--seeds 1,2,3] [--rates 0,0.5] [--out file.json]
+//   node bench/dropout.mjs [--epochs 30] [--seeds 1,2,3,4,5] [--rates 0,0.2,0.5] [--out file.json]
 //
 // test/datasets.ts is TypeScript: it is bundled once with esbuild into dist/.bench/ (so its
 // createRequire still finds node_modules), then imported with the built package (dist/).
@@ -17,8 +17,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     epochs: { type: 'string', default: '30' },
-    seeds: { type: 'string', default: '1,2,3' },
-    rates: { type: 'string', default: '0,0.5' },
+    seeds: { type: 'string', default: '1,2,3,4,5' },
+    rates: { type: 'string', default: '0,0.2,0.5' },
     train: { type: 'string', default: '2000' },
     out: { type: 'string' },
   },
