@@ -32,6 +32,7 @@ import {
   type Task,
 } from './metrics.js';
 import type { Activation, LossName, Reduction } from './model.js';
+import { resolveWeights, type WeightOptions } from './training/sample-weights.js';
 import type { Dtype } from './types.js';
 import { YieldBudget } from './yield.js';
 
@@ -119,7 +120,7 @@ export interface EarlyStoppingOptions {
  * Options of {@link Network.fit}. `X` and `Y` type `validationData`; they default to any input
  * `fit` accepts, so a variable annotated `FitOptions` can be passed to it.
  */
-export interface FitOptions<X = MatrixInput, Y = MatrixInput> {
+export interface FitOptions<X = MatrixInput, Y = MatrixInput> extends WeightOptions {
   /** Passes over the training rows. Default 1. */
   epochs?: number;
   /**
@@ -177,6 +178,13 @@ export interface History extends HistoryMetrics {
 /** The per-epoch arrays of the reported metrics. */
 export type HistoryMetrics = { [K in MetricName | ValMetricName]?: number[] };
 
+/** The training rows and their loss weights (null: unweighted). */
+interface TrainData {
+  X: Matrix;
+  Y: Matrix;
+  W: Float64Array | null;
+}
+
 /** Validated fit options (the data already split). */
 export interface Plan {
   epochs: number;
@@ -226,6 +234,8 @@ export const FIT_KEYS = [
   'signal',
   'yieldEveryMs',
   'metrics',
+  'sampleWeight',
+  'classWeight',
 ];
 const SPLIT_KEYS = ['fraction', 'shuffle', 'stratify'];
 const EARLY_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
@@ -266,7 +276,7 @@ export function planFit(
   X: Matrix,
   Y: Matrix,
   options: FitOptions,
-): { plan: Plan; train: { X: Matrix; Y: Matrix }; val: { X: Matrix; Y: Matrix } | null } {
+): { plan: Plan; train: TrainData; val: { X: Matrix; Y: Matrix } | null } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new OptionError(`fit options must be an object, got ${describe(options)}`);
   }
@@ -276,8 +286,15 @@ export function planFit(
   // The task is decided on all the rows given, before any split, so both parts agree.
   const task = taskOf(ctx.output, ctx.loss, Y.data, nOut);
 
+  // Loss weights of the rows given (training rows only, see WeightOptions).
+  const weights = resolveWeights(options, Y, {
+    output: ctx.output,
+    loss: ctx.loss,
+    dtype: ctx.backend.dtype,
+    outputs: nOut,
+  });
   // Validation rows: the last fraction (validationSplit), or separate data.
-  let train = { X, Y };
+  let train: TrainData = { X, Y, W: weights };
   let val: { X: Matrix; Y: Matrix } | null = null;
   const split = options.validationSplit;
   if (split !== undefined && options.validationData !== undefined) {
@@ -285,7 +302,15 @@ export function planFit(
   }
   if (split !== undefined) {
     const parts = splitValidation(X, Y, nIn, nOut, parseSplit(split, task), ctx.seed);
-    train = parts.train;
+    // Each training row keeps its weight: the first rows (unshuffled) or the chosen ones.
+    const rows = parts.trainRows;
+    const W =
+      weights === null
+        ? null
+        : rows === null
+          ? weights.subarray(0, parts.train.X.batch)
+          : Float64Array.from(rows, (r) => weights[r]!);
+    train = { ...parts.train, W };
     val = parts.val;
   } else if (options.validationData !== undefined) {
     const pair = validationPair(options.validationData);
@@ -499,7 +524,12 @@ function splitValidation(
   nOut: number,
   split: SplitPlan,
   seed: number,
-): { train: { X: Matrix; Y: Matrix }; val: { X: Matrix; Y: Matrix } } {
+): {
+  train: { X: Matrix; Y: Matrix };
+  val: { X: Matrix; Y: Matrix };
+  /** The training rows chosen (null: the first rows, unshuffled). */
+  trainRows: Uint32Array | null;
+} {
   const n = X.batch;
   const at = Math.floor(n * (1 - split.fraction)); // Keras: ⌊n·(1 − s)⌋ rows train
   if (at < 1 || at >= n) {
@@ -512,6 +542,7 @@ function splitValidation(
     return {
       train: { X: rowsOf(X, nIn, 0, at), Y: rowsOf(Y, nOut, 0, at) },
       val: { X: rowsOf(X, nIn, at, n), Y: rowsOf(Y, nOut, at, n) },
+      trainRows: null,
     };
   }
   const next = mulberry32((seedState(seed) ^ SPLIT_SALT) >>> 0);
@@ -561,6 +592,7 @@ function splitValidation(
   return {
     train: { X: gather(X, nIn, trainRows), Y: gather(Y, nOut, trainRows) },
     val: { X: gather(X, nIn, valRows), Y: gather(Y, nOut, valRows) },
+    trainRows,
   };
 }
 
@@ -604,6 +636,7 @@ export function* evaluation(
   X: Matrix,
   Y: Matrix,
   metrics: readonly MetricName[],
+  weights: Float64Array | null = null,
 ): Generator<void, { loss: number } & MetricValues> {
   const { layers } = backend.spec;
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
@@ -613,7 +646,8 @@ export function* evaluation(
     const to = Math.min(X.batch, from + EVAL_CHUNK);
     const x = rowsOf(X, nIn, from, to);
     const y = rowsOf(Y, nOut, from, to);
-    total.add(backend.loss(x.data, y.data, x.batch), x.batch);
+    const w = weights?.subarray(from, to) ?? null;
+    total.add(backend.loss(x.data, y.data, x.batch, w), x.batch);
     acc.add(backend.output(x.batch), y.data, x.batch);
     yield;
   }
@@ -782,7 +816,7 @@ export function validationDiverged(epoch: number, loss: number): never {
 export function memoryData(
   ctx: FitContext,
   plan: Plan,
-  train: { X: Matrix; Y: Matrix },
+  train: TrainData,
   val: { X: Matrix; Y: Matrix } | null,
 ): FitData {
   const { backend, reduction } = ctx;
@@ -797,7 +831,13 @@ export function memoryData(
         const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
         checkSize('x', train.X, nIn);
         checkSize('y', train.Y, nOut);
-        const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
+        const loss = backend.trainRows(
+          train.X.data,
+          train.Y.data,
+          rows,
+          ctx.learningRate(),
+          train.W,
+        );
         if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
         yield { loss, size: rows.length, y: train.Y.data, rows };
       }

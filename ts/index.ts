@@ -18,6 +18,7 @@ export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network
 export { JSON_FORMAT_VERSION } from './io/json.js';
 export type { ModelJSON } from './io/json.js';
 export type { Architecture } from './io/record.js';
+export type { ClassWeight, WeightOptions } from './training/sample-weights.js';
 export type { WeightLayout, SafetensorsReadOptions } from './io/model-safetensors.js';
 export { FIT_DEFAULTS } from './fit.js';
 export type {

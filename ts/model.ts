@@ -147,6 +147,10 @@ export interface ModelSpec {
   readonly loss: CoreLoss;
   readonly optimizer: Optimizer;
   readonly ordering: Ordering;
+  /** Dropout rate of each hidden layer's output (`layers.length − 2`); absent or all 0: none. */
+  readonly dropout?: readonly number[];
+  /** The 32-bit seed of the dropout masks (`seedState` of the `dropoutSeed` option). */
+  readonly dropoutSeed?: number;
 }
 
 export const ACTIVATIONS: readonly ActivationName[] = [

@@ -16,6 +16,7 @@ import {
   type Optimizer,
   type OptimizerOption,
 } from './model.js';
+import { resolveDropout, resolveDropoutSeed } from './training/dropout.js';
 import type { BackendName, Dtype, Ordering, WasmSource } from './types.js';
 
 /** Options of {@link Network.create}. Only `layers` is required. */
@@ -51,6 +52,21 @@ export interface NetworkOptions<D extends Dtype = Dtype> {
    */
   seed?: number;
   /**
+   * Dropout on the hidden layers' outputs: one rate for every hidden layer (`0.2`) or one per
+   * hidden layer (`layers.length − 2` entries), each in [0, 1). Inverted dropout: during
+   * training steps (`trainStep`, `fit`) each unit is zeroed with probability `p` and the kept
+   * ones are scaled by `1/(1 − p)`; `forward`, `predict`, `evaluate`, `loss` and `gradients`
+   * use the whole network. Default 0 (none). Saved with the architecture; ONNX export drops it
+   * (inference only).
+   */
+  dropout?: number | readonly number[];
+  /**
+   * Seed of the dropout masks: any safe integer. Default: `seed`. The mask of a training step
+   * is a function of this seed, the optimizer step count and the unit's position, the same on
+   * both backends, so a run resumed from a saved training state draws the same masks.
+   */
+  dropoutSeed?: number;
+  /**
    * Where to load the WebAssembly module from (only used by `backend: 'wasm'`). Default: the
    * file next to the bundle, `wasm_mlp_relaxed.wasm` where the engine validates relaxed SIMD,
    * else (or if that file is missing) the plain SIMD128 `wasm_mlp.wasm`; `wasm-mlp/inline`
@@ -80,6 +96,9 @@ export interface ResolvedOptions<D extends Dtype = Dtype> {
   readonly dtype: D;
   readonly backend: BackendName;
   readonly seed: number;
+  /** One rate per hidden layer (all 0: no dropout). */
+  readonly dropout: readonly number[];
+  readonly dropoutSeed: number;
   readonly wasm: WasmSource | undefined;
 }
 
@@ -94,6 +113,8 @@ const KNOWN_KEYS = [
   'dtype',
   'backend',
   'seed',
+  'dropout',
+  'dropoutSeed',
   'wasm',
 ];
 
@@ -240,6 +261,8 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
     throw new OptionError(`seed must be a safe integer, got ${describe(seed)}`);
   }
+  const dropout = resolveDropout(options.dropout, layers);
+  const dropoutSeed = resolveDropoutSeed(options.dropoutSeed, seed);
   const wasm = options.wasm;
   if (wasm !== undefined && !isWasmSource(wasm)) {
     throw new OptionError(
@@ -258,6 +281,8 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
     dtype,
     backend,
     seed,
+    dropout,
+    dropoutSeed,
     wasm,
   };
 }

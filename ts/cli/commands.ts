@@ -46,6 +46,8 @@ export interface TrainOptions {
   learningRate: number;
   task: Task | 'auto';
   validationSplit?: number;
+  /** Dropout rate of every hidden layer (0: none). */
+  dropout: number;
   standardize: boolean;
   shuffleBuffer: number;
   seed: number;
@@ -95,6 +97,7 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
     learningRate: o.learningRate,
     seed: o.seed,
     dtype: o.dtype,
+    dropout: o.dropout,
   });
   net.metadata = encodingToMetadata(enc);
   // Raw features: the network standardises them (its normalization, saved in the model).

@@ -47,6 +47,12 @@ function fraction(value: string): number {
   return n;
 }
 
+function rate(value: string): number {
+  const n = decimal(value, 'expected a dropout rate in [0, 1)');
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a dropout rate in [0, 1)');
+  return n;
+}
+
 function sizes(value: string): number[] {
   const list = value.split(',').map((s) => parseDecimal(s.trim()));
   if (!list.every((d) => d.ok && Number.isSafeInteger(d.value) && d.value > 0)) {
@@ -93,6 +99,7 @@ program
       .default('auto'),
   )
   .option('--validation-split <s>', 'hold out this fraction of the (shuffled) rows', fraction)
+  .option('--dropout <p>', 'dropout rate of every hidden layer while training', rate, 0)
   .option(
     '--no-standardize',
     'use the features as they are (default: standardize with the training mean/std)',

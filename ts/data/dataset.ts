@@ -40,6 +40,7 @@ import {
 import { mulberry32, seedState } from '../init.js';
 import type { Matrix, MatrixInput } from '../inputs.js';
 import { MetricAccumulator, taskOf } from '../metrics.js';
+import { batchWeigher } from '../training/sample-weights.js';
 
 /**
  * One item of a {@link Dataset}: a row (`x` of `layers[0]` values, `y` of `layers[L]` values
@@ -195,6 +196,8 @@ interface DatasetRun {
   shuffleBuffer: number;
   first: Items;
   validation: { open: () => Promise<Items>; close?: () => Promise<void> } | null;
+  /** The loss weights of a batch's rows (classWeight), or null. */
+  weigh: ((Y: Matrix) => Float64Array) | null;
 }
 
 /** Trains one epoch from the dataset, yielding after each applied batch. */
@@ -221,7 +224,9 @@ async function* trainEpoch(run: DatasetRun, epoch: number): AsyncGenerator<Train
   let batch = 0;
   const where = () => `at epoch ${epoch}, batch ${batch} (0-based)`;
   const step = (): TrainedBatch => {
-    const loss = backend.trainStep(bx.head(filled), by.head(filled), filled, ctx.learningRate());
+    const y = by.head(filled);
+    const w = run.weigh?.({ data: y, batch: filled }) ?? null;
+    const loss = backend.trainStep(bx.head(filled), y, filled, ctx.learningRate(), w);
     if (!Number.isFinite(loss)) throw diverged(backend, epoch, batch, loss);
     const done = { loss, size: filled, y: by.data };
     filled = 0;
@@ -383,7 +388,13 @@ export async function fitDataset(
     const { layers } = ctx.backend.spec;
     const task = taskOf(ctx.output, ctx.loss, head.Y.data, layers[layers.length - 1]!);
     const plan = planTraining(options, task, validation !== null, null);
-    const run: DatasetRun = { ctx, dataset, check, plan, shuffleBuffer, first, validation };
+    const weigh = batchWeigher(options, head.Y, {
+      output: ctx.output,
+      loss: ctx.loss,
+      dtype: ctx.backend.dtype,
+      outputs: layers[layers.length - 1]!,
+    });
+    const run: DatasetRun = { ctx, dataset, check, plan, shuffleBuffer, first, validation, weigh };
     const data: FitData = {
       epoch: (epoch) => trainEpoch(run, epoch),
       hasValidation: validation !== null,

@@ -5,7 +5,7 @@
  * ```
  * { "format": "wasm-mlp", "formatVersion": 1,
  *   "architecture": { layers, activations, loss, optimizer, initializers, ordering, dtype,
- *                     seed, learningRate },
+ *                     seed, learningRate, dropout?, dropoutSeed? },  // dropout: only if used
  *   "parameters": { "weights": [ n_0 rows of n_1 numbers, … ], "biases": [ [n_1 numbers], … ] },
  *   "metadata": { "key": "value" },
  *   "normalization": { "mean": [n_0 numbers], "std": [n_0 numbers] },  // only if set

@@ -34,6 +34,10 @@ export interface Architecture {
   dtype: Dtype;
   seed: number;
   learningRate: number;
+  /** Dropout rate per hidden layer; written only when some rate is > 0 (absent: none). */
+  dropout?: number[];
+  /** The dropout masks' seed; written with `dropout`. */
+  dropoutSeed?: number;
 }
 
 /**
@@ -92,6 +96,8 @@ const ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = [
   'seed',
   'learningRate',
 ];
+/** Fields a file may omit (files written before they existed, or without dropout). */
+const OPTIONAL_ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = ['dropout', 'dropoutSeed'];
 
 /**
  * Checks that a parsed architecture has every field (the values themselves are validated by
@@ -112,7 +118,9 @@ export function architectureOptions(value: unknown, where: string): NetworkOptio
     }
   }
   for (const key of Object.keys(obj)) {
-    if (!(ARCHITECTURE_KEYS as readonly string[]).includes(key)) {
+    if (
+      ![...ARCHITECTURE_KEYS, ...OPTIONAL_ARCHITECTURE_KEYS].includes(key as keyof Architecture)
+    ) {
       throw new FormatError(
         `${where}: unknown architecture field '${key}' (fields: ${ARCHITECTURE_KEYS.join(', ')})`,
       );
@@ -128,6 +136,9 @@ export function architectureOptions(value: unknown, where: string): NetworkOptio
     dtype: obj['dtype'] as Dtype,
     seed: obj['seed'] as number,
     learningRate: obj['learningRate'] as number,
+    // Validated by Network.create like every other option.
+    ...('dropout' in obj ? { dropout: obj['dropout'] as number[] } : {}),
+    ...('dropoutSeed' in obj ? { dropoutSeed: obj['dropoutSeed'] as number } : {}),
   };
 }
 

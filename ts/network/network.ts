@@ -33,7 +33,14 @@ import {
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import type { MetricName, MetricValues } from '../metrics.js';
 import { Standardizer } from '../standardizer.js';
-import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
+import { resolveWeights, type WeightOptions } from '../training/sample-weights.js';
+import {
+  initialParameters,
+  layerOffsets,
+  paramCount,
+  seedState,
+  type LayerOffsets,
+} from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
 import { unreachableTargetWarning } from '../output-range.js';
 import { classesOf, oneHotLabels, toRows } from '../labels.js';
@@ -85,8 +92,11 @@ export interface Evaluation extends MetricValues {
   loss: number;
 }
 
-/** Options of {@link Network.evaluate}. */
-export interface EvaluateOptions {
+/**
+ * Options of {@link Network.evaluate}. `sampleWeight` / `classWeight` weigh the loss (see
+ * `WeightOptions`; the metrics stay unweighted).
+ */
+export interface EvaluateOptions extends WeightOptions {
   /** Metrics to report besides the task's defaults, e.g. `['mae', 'r2']` for a classifier. */
   metrics?: readonly MetricName[];
 }
@@ -228,6 +238,8 @@ export class Network<D extends Dtype = Dtype> {
       loss: coreLoss(resolved.loss),
       optimizer: resolved.optimizer,
       ordering: resolved.ordering,
+      dropout: resolved.dropout,
+      dropoutSeed: seedState(resolved.dropoutSeed),
     };
     let backend: Backend;
     if (resolved.backend === 'reference') {
@@ -388,6 +400,16 @@ export class Network<D extends Dtype = Dtype> {
   /** The seed the initial parameters were drawn with. */
   get seed(): number {
     return this.#options.seed;
+  }
+
+  /** Dropout rate of each hidden layer's output (all 0: none; see `NetworkOptions.dropout`). */
+  get dropout(): readonly number[] {
+    return this.#options.dropout;
+  }
+
+  /** The seed of the dropout masks (the `dropoutSeed` option, by default `seed`). */
+  get dropoutSeed(): number {
+    return this.#options.dropoutSeed;
   }
 
   /** Total number of parameters (all weights and biases). */
@@ -721,11 +743,14 @@ export class Network<D extends Dtype = Dtype> {
    * for a classifier (a softmax output, or a sigmoid output with `'binary-cross-entropy'` or
    * `'half-sse'` and targets all 0 or 1); `mse`, `rmse`, `mae` and `r2` for anything else.
    * Accuracy: argmax of the outputs vs argmax of the targets with several outputs; `ŷ ≥ 0.5`
-   * vs `y ≥ 0.5` with one.
+   * vs `y ≥ 0.5` with one. `sampleWeight` / `classWeight` weigh the loss as in `fit`
+   * (`Σ w·ℓ / rows` for the mean losses), not the metrics.
    * @example
    * const { loss, mse, r2 } = net.evaluate(x, y); // a regression
    * const { accuracy, mae } = net.evaluate(x, labels, { metrics: ['mae'] }); // a classifier
-   * @throws OptionError for an unknown metric or `'accuracy'` on a regression; ShapeError,
+   * const weighted = net.evaluate(x, labels, { classWeight: { 1: 5 } }).loss; // class 1 weighs 5×
+   * @throws OptionError for an unknown metric, `'accuracy'` on a regression, or a bad weight
+   *   (negative, non-finite, unknown class, `classWeight` on a regression); ShapeError,
    *   NonFiniteError, TargetError, StateError (network unchanged)
    */
   evaluate(x: MatrixInput, y: MatrixInput, options: EvaluateOptions = {}): Evaluation {
@@ -733,9 +758,12 @@ export class Network<D extends Dtype = Dtype> {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new OptionError(`evaluate options must be an object, got ${describe(options)}`);
     }
+    const known = ['metrics', 'sampleWeight', 'classWeight'];
     for (const key of Object.keys(options)) {
-      if (key !== 'metrics') {
-        throw new OptionError(`evaluate: unknown option '${key}'; known options: metrics`);
+      if (!known.includes(key)) {
+        throw new OptionError(
+          `evaluate: unknown option '${key}'; known options: ${known.join(', ')}`,
+        );
       }
     }
     const X = this.#x(x);
@@ -743,7 +771,14 @@ export class Network<D extends Dtype = Dtype> {
     const nOut = this.#layers[this.#layers.length - 1]!;
     const output = this.#options.activations[this.#options.activations.length - 1]!;
     const metrics = metricsFor(output, this.#options.loss, Y, nOut, options.metrics);
-    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y, metrics);
+    const weights = resolveWeights(options, Y, {
+      output,
+      loss: this.#options.loss,
+      dtype: this.dtype,
+      outputs: nOut,
+    });
+    const loss = reductionOf(this.#options.loss);
+    const run = evaluation(this.#backend, loss, X, Y, metrics, weights);
     let step = run.next();
     while (!step.done) step = run.next();
     this.#cache = { usedBy: 'evaluate()' };
@@ -922,6 +957,7 @@ export class Network<D extends Dtype = Dtype> {
       ordering: this.ordering,
       parameterCount: this.parameterCount,
       epochsTrained: this.#epochs,
+      dropout: this.#options.dropout,
     };
   }
 

@@ -24,6 +24,7 @@ import {
 } from '../io/record.js';
 import type { LayerOffsets } from '../init.js';
 import type { NetworkOptions, ResolvedOptions } from '../options.js';
+import { hasDropout } from '../training/dropout.js';
 import type { BackendName, Dtype, WasmSource } from '../types.js';
 import { splitParameters, type ParametersInput } from './parameters.js';
 
@@ -109,6 +110,7 @@ export function buildRecord(net: RecordSource, options: SaveOptions): ModelRecor
       dtype: o.dtype,
       seed: o.seed,
       learningRate: net.learningRate,
+      ...(hasDropout(o.dropout) ? { dropout: [...o.dropout], dropoutSeed: o.dropoutSeed } : {}),
     },
     parameters: splitParameters(net.backend.getParams(), net.offsets),
     metadata: { ...net.metadata },

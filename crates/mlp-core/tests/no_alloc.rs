@@ -43,6 +43,11 @@ fn training_loop_does_not_allocate() {
         } else {
             Network::<f32>::new(&sizes, ordering).unwrap()
         };
+        if cross_entropy {
+            // with dropout and per-row loss weights
+            net.set_dropout(&[0.3, 0.1], 7).unwrap();
+            net.set_weighted(true);
+        }
         let grown = allocation_count();
         net.reserve(130).unwrap();
         assert!(
@@ -53,6 +58,7 @@ fn training_loop_does_not_allocate() {
             *p = ((i * 7919) % 1000) as f32 / 1000.0 - 0.5;
         }
         let before = allocation_count();
+        net.weights_mut().fill(0.5);
         for step in 0..8 {
             let batch = [130, 1, 77, 128][step % 4];
             net.train_step(batch, 0.1);

@@ -54,6 +54,15 @@ export interface NetExports {
   gradients(net: NetPtr, batch: number): number;
   /** `mlp_net_loss_{t}(net, batch) -> f64` */
   loss(net: NetPtr, batch: number): number;
+  /**
+   * `mlp_net_set_dropout_{t}(net, rates: f64*, len, seed: u32) -> u32`: one rate per hidden
+   * layer (or `len` 0: none) and the masks' 32-bit seed; 1 ok, 0 invalid or out of memory.
+   */
+  setDropout(net: NetPtr, rates: Ptr, len: number, seed: number): number;
+  /** `mlp_net_weights_{t}(net) -> T*`: the per-row loss weights (valid until the next reserve) */
+  weights(net: NetPtr): Ptr;
+  /** `mlp_net_set_weighted_{t}(net, on: u32)`: whether the loss calls read the weights */
+  setWeighted(net: NetPtr, on: number): void;
 }
 
 /** ABI name (without the dtype suffix) of each entry of {@link NetExports}. */
@@ -76,6 +85,9 @@ const NET_EXPORT_NAMES: Record<keyof NetExports, string> = {
   trainStep: 'mlp_net_train_step',
   gradients: 'mlp_net_gradients',
   loss: 'mlp_net_loss',
+  setDropout: 'mlp_net_set_dropout',
+  weights: 'mlp_net_weights',
+  setWeighted: 'mlp_net_set_weighted',
 };
 
 /** Entries that return a pointer or a u32: normalized with `>>> 0`. */
@@ -90,6 +102,8 @@ const UNSIGNED_RESULTS = new Set<keyof NetExports>([
   'input',
   'target',
   'output',
+  'setDropout',
+  'weights',
 ]);
 
 /** The exports that are not per dtype: memory and the scratch allocator. */
