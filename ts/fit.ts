@@ -33,6 +33,14 @@ import {
 } from './metrics.js';
 import type { Activation, LossName, Reduction } from './model.js';
 import type { Dtype } from './types.js';
+import type { CheckpointOptions } from './training/checkpoint.js';
+import {
+  FitExtras,
+  planExtras,
+  type ExtrasContext,
+  type ExtrasPlan,
+} from './training/fit-extras.js';
+import type { LearningRateSchedule } from './training/schedules.js';
 import { YieldBudget } from './yield.js';
 
 /** The validation counterpart of each metric: `valAccuracy`, `valMse`, … */
@@ -79,6 +87,11 @@ export interface EpochLog extends MetricValues, ValMetricValues {
   loss: number;
   /** Loss on the validation rows after the epoch (absent without validation). */
   valLoss?: number;
+  /**
+   * The learning rate of the epoch's last batch (see {@link FitOptions.learningRate}); always
+   * set by `fit`.
+   */
+  learningRate?: number;
 }
 
 /**
@@ -155,6 +168,19 @@ export interface FitOptions<X = MatrixInput, Y = MatrixInput> {
   signal?: AbortSignal;
   /** Longest stretch, in ms, between two yields to the event loop. Default 8. */
   yieldEveryMs?: number;
+  /**
+   * The learning rate of this call: a number (constant), or a schedule (`step`,
+   * `exponential`, `cosine` with warm-up, `plateau`; see `training/schedules.ts`). A schedule
+   * does not change `net.learningRate` (the default initial rate); its position is saved with
+   * the training state, and a later `fit` with an equal schedule continues it. Default: the
+   * network's `learningRate`, read every batch.
+   */
+  learningRate?: number | LearningRateSchedule;
+  /**
+   * Save the model and its training state every N epochs, to a file (Node, atomically) or a
+   * callback; see {@link CheckpointOptions}.
+   */
+  checkpoint?: CheckpointOptions;
 }
 
 /**
@@ -189,10 +215,12 @@ interface Plan {
   yieldEveryMs: number;
   /** The metrics reported (chosen from the task and the `metrics` option). */
   metrics: MetricName[];
+  /** The `learningRate` and `checkpoint` options. */
+  extras: ExtrasPlan;
 }
 
 /** What fit needs from the network. */
-export interface FitContext {
+export interface FitContext extends ExtrasContext {
   readonly backend: Backend;
   readonly reduction: Reduction;
   /** The loss and the last layer's activation, for the task rule of `metrics.ts`. */
@@ -205,8 +233,6 @@ export interface FitContext {
   epochCompleted(): void;
   /** Called after each applied batch (before `onBatchEnd`). */
   batchCompleted?(): void;
-  /** The current learning rate (read every batch, so `onEpochEnd` may change it). */
-  learningRate(): number;
   /** Throws if the network was disposed. */
   live(): void;
   /** Validates `validationData` like `x`/`y` of `evaluate`. */
@@ -225,6 +251,8 @@ const FIT_KEYS = [
   'signal',
   'yieldEveryMs',
   'metrics',
+  'learningRate',
+  'checkpoint',
 ];
 const SPLIT_KEYS = ['fraction', 'shuffle', 'stratify'];
 const EARLY_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
@@ -383,6 +411,11 @@ export function planFit(
     signal,
     yieldEveryMs,
     metrics,
+    extras: planExtras(
+      options,
+      ['loss', ...metrics, ...(val ? ['valLoss', ...metrics.map(valName)] : [])],
+      val !== null,
+    ),
   };
   return { plan, train, val };
 }
@@ -736,7 +769,10 @@ export async function runFit(
   let best = Infinity;
   let wait = 0;
   let bestParams: ArrayLike<number> | null = null;
+  const extras = new FitExtras(plan.extras, ctx);
+  const batches = Math.ceil(n / plan.batchSize);
 
+  await extras.start();
   await checkpoint();
   for (let epoch = 0; epoch < plan.epochs; epoch++) {
     epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
@@ -746,7 +782,12 @@ export async function runFit(
       const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
       checkSize('x', train.X, nIn);
       checkSize('y', train.Y, nOut);
-      const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
+      const loss = backend.trainRows(
+        train.X.data,
+        train.Y.data,
+        rows,
+        extras.rate(epoch, batch, batches),
+      );
       if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
       ctx.batchCompleted?.();
       const output = backend.output(rows.length);
@@ -767,7 +808,12 @@ export async function runFit(
       await checkpoint();
     }
 
-    const log: EpochLog = { epoch, loss: total.value, ...epochMetrics.values() };
+    const log: EpochLog = {
+      epoch,
+      loss: total.value,
+      ...epochMetrics.values(),
+      learningRate: extras.lastRate,
+    };
     if (val) {
       const checkVal = () => {
         checkSize('validation x', val.X, nIn);
@@ -805,6 +851,7 @@ export async function runFit(
     }
     history.epochs++;
     ctx.epochCompleted();
+    extras.epochEnd(log);
     history.loss.push(log.loss);
     for (const m of plan.metrics) history[m]!.push(log[m]!);
     if (val) {
@@ -814,6 +861,7 @@ export async function runFit(
     await plan.onEpochEnd?.(log);
     ctx.live(); // a callback may have disposed the network: nothing below may touch it then
 
+    let stop = false;
     if (plan.early) {
       const value = plan.early.monitor === 'valLoss' ? log.valLoss! : log.loss;
       if (value < best - plan.early.minDelta) {
@@ -823,9 +871,11 @@ export async function runFit(
         if (plan.early.restoreBestWeights) bestParams = backend.getParams();
       } else if (++wait >= Math.max(1, plan.early.patience)) {
         history.stoppedEarly = epoch + 1 < plan.epochs;
-        break;
+        stop = true;
       }
     }
+    await extras.afterEpoch(ctx.epochOffset + epoch + 1, stop || epoch + 1 === plan.epochs);
+    if (stop) break;
     await checkpoint();
   }
   if (bestParams && history.bestEpoch !== history.epochs - 1) backend.setParams(bestParams);

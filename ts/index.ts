@@ -31,6 +31,14 @@ export type {
   ValMetricName,
   ValMetricValues,
 } from './fit.js';
+export type {
+  LearningRateSchedule,
+  StepSchedule,
+  ExponentialSchedule,
+  CosineSchedule,
+  PlateauSchedule,
+} from './training/schedules.js';
+export type { CheckpointOptions, CheckpointInfo, CheckpointFormat } from './training/checkpoint.js';
 export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
 export type {
   ActivationName,
@@ -66,4 +74,5 @@ export {
   DivergenceError,
   FormatError,
   OutOfMemoryError,
+  CheckpointError,
 } from './errors.js';

@@ -16,6 +16,7 @@ import type {
   OptimizerOption,
 } from '../model.js';
 import { checkLayers, type NetworkOptions } from '../options.js';
+import type { ScheduleState } from '../training/schedules.js';
 import type { Dtype, Ordering } from '../types.js';
 
 /**
@@ -46,6 +47,8 @@ export interface TrainingState {
   epochs: number;
   /** `slots × parameterCount` values; empty for SGD. */
   optimizerState: ArrayLike<number>;
+  /** The learning-rate schedule's position and plateau state, if `fit` ran a schedule. */
+  schedule?: ScheduleState | null;
 }
 
 /** Per layer `i`: `weights[i]` flat row-major `n_i × n_{i+1}`, `biases[i]` of `n_{i+1}`. */

@@ -30,6 +30,7 @@ import {
 } from '../io/model-safetensors.js';
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import type { MetricName, MetricValues } from '../metrics.js';
+import type { ScheduleState } from '../training/schedules.js';
 import { Standardizer } from '../standardizer.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
@@ -164,6 +165,8 @@ export class Network<D extends Dtype = Dtype> {
    */
   #midEpoch = false;
   #metadata: Record<string, string> = {};
+  /** Where the last learning-rate schedule of `fit` stands (saved with the training state). */
+  #schedule: ScheduleState | null = null;
   /** Whether the targets-outside-the-output-range warning was shown (once per network). */
   #warnedUnreachable = false;
   /**
@@ -337,6 +340,7 @@ export class Network<D extends Dtype = Dtype> {
       setParameters: (parameters) => this.setParameters(parameters),
       setOptimizerState: (saved) => this.setOptimizerState(saved),
       setEpochs: (epochs) => void (this.#epochs = epochs),
+      setSchedule: (schedule) => void (this.#schedule = schedule),
       setMetadata: (metadata) => void (this.#metadata = metadata),
       setNormalization: (n) => this.setNormalization(n),
       dispose: () => this.dispose(),
@@ -779,6 +783,12 @@ export class Network<D extends Dtype = Dtype> {
       },
       batchCompleted: () => void (this.#midEpoch = true),
       learningRate: () => this.#learningRate,
+      scheduleState: () => this.#schedule,
+      setScheduleState: (state) => void (this.#schedule = state),
+      snapshot: (format) =>
+        format === 'json'
+          ? new TextEncoder().encode(JSON.stringify(this.toJSON({ trainingState: true })))
+          : this.toSafetensors({ trainingState: true }),
       live: () => this.#live(),
       matrices: (vx, vy) => {
         const VX = this.#x(vx, 'validationData.x');
@@ -867,6 +877,7 @@ export class Network<D extends Dtype = Dtype> {
         metadata: this.#metadata,
         normalization: this.#normalization,
         epochs: this.#epochs,
+        schedule: this.#schedule,
         midEpoch: this.#midEpoch,
         fitting: this.#fitting,
         backend: this.#backend,

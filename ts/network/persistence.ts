@@ -25,6 +25,7 @@ import {
 import type { LayerOffsets } from '../init.js';
 import type { NetworkOptions, ResolvedOptions } from '../options.js';
 import type { BackendName, Dtype, WasmSource } from '../types.js';
+import { copyScheduleState, type ScheduleState } from '../training/schedules.js';
 import { splitParameters, type ParametersInput } from './parameters.js';
 
 /** Options of {@link Network.toJSON} and {@link Network.toSafetensors}. */
@@ -63,6 +64,8 @@ export interface RecordSource {
   readonly normalization: { toJSON(): { mean: number[]; std: number[] } } | null;
   /** Epochs `fit()` completed. */
   readonly epochs: number;
+  /** The learning-rate schedule's state, if `fit` ran one. */
+  readonly schedule: ScheduleState | null;
   /** True when the parameters hold part of an epoch (a running or interrupted `fit()`). */
   readonly midEpoch: boolean;
   /** True while `fit()` runs (only changes the message when the state cannot be saved). */
@@ -113,7 +116,14 @@ export function buildRecord(net: RecordSource, options: SaveOptions): ModelRecor
     parameters: splitParameters(net.backend.getParams(), net.offsets),
     metadata: { ...net.metadata },
     normalization: net.normalization ? net.normalization.toJSON() : null,
-    training: withState ? { step, epochs: net.epochs, optimizerState: state } : null,
+    training: withState
+      ? {
+          step,
+          epochs: net.epochs,
+          optimizerState: state,
+          schedule: net.schedule ? copyScheduleState(net.schedule) : null,
+        }
+      : null,
   };
 }
 
@@ -123,6 +133,8 @@ export interface RestoreTarget {
   setOptimizerState(saved: { state: ArrayLike<number>; step: number }): void;
   /** Epochs completed (seeds the next epoch's shuffle); no public setter. */
   setEpochs(epochs: number): void;
+  /** The learning-rate schedule's state (already checked). */
+  setSchedule(schedule: ScheduleState | null): void;
   /** Already checked metadata. */
   setMetadata(metadata: Record<string, string>): void;
   setNormalization(normalization: { mean: ArrayLike<number>; std: ArrayLike<number> }): void;
@@ -174,6 +186,7 @@ export async function restoreNetwork<N>(
         step: record.training.step,
       });
       target.setEpochs(record.training.epochs);
+      target.setSchedule(record.training.schedule ?? null);
     }
     if (record.normalization) {
       try {
