@@ -24,6 +24,13 @@ import {
   type Task,
 } from './encoding.js';
 import { CliError } from './errors.js';
+import {
+  checkResumed,
+  checkpointOption,
+  preflightCheckpoint,
+  resumeFile,
+  type CheckpointFlags,
+} from './checkpoint.js';
 import { loadModel, saveModel } from './model-file.js';
 import {
   preflightEvaluate,
@@ -54,6 +61,8 @@ export interface TrainOptions {
   dtype: Dtype;
   out: string;
 }
+
+export type TrainCommandOptions = TrainOptions & CheckpointFlags;
 
 /** A seeded permutation of 0…n−1 (Fisher–Yates over the library's mulberry32), for the split. */
 function permutation(n: number, seed: number): Uint32Array {
@@ -93,58 +102,75 @@ function permuteRows(m: Float64Array, width: number, order: Uint32Array): Float6
   return m;
 }
 
-export async function train(o: TrainOptions, print: Print): Promise<void> {
+export async function train(o: TrainCommandOptions, print: Print): Promise<void> {
   // A bad model file name or an unwritable directory fails now, not after the training.
   preflightTrain(o);
+  preflightCheckpoint(o);
+  const resume = resumeFile(o);
+  // A resumed run takes the architecture and the seed (which orders the rows) from its file.
+  const resumed = resume === undefined ? null : await loadModel(resume);
+  const seed = resumed?.seed ?? o.seed;
   const table = readTable(o.data, (columns) =>
     trainingSelection(o.data, columns, o.target, o.features, o.task),
   );
   const enc = fitEncoding(table, o.task, o.standardize);
   const rows = table.rows;
   // Rows in a seeded random order, so a validation split is not e.g. one class of a sorted file.
-  const order = permutation(rows, o.seed);
+  const order = permutation(rows, seed);
   // Raw features: the network standardises them (its normalization, saved in the model).
   const x = permuteRows(table.x, enc.features.length, order);
   const y = permuteRows(encodeTargets(table, enc), outputWidth(enc), order);
   const classify = enc.task === 'classification';
   const hidden = o.layers.length;
-  const net = await Network.create({
-    layers: [enc.features.length, ...o.layers, outputWidth(enc)],
-    activation: [
-      ...Array<ActivationName>(hidden).fill(o.activation),
-      classify ? 'softmax' : 'linear',
-    ],
-    loss: classify ? 'categorical-cross-entropy' : 'mse',
-    optimizer: o.optimizer,
-    learningRate: o.learningRate,
-    seed: o.seed,
-    dtype: o.dtype,
-  });
-  net.metadata = encodingToMetadata(enc);
-  net.setNormalization(enc.normalization);
+  const layers = [enc.features.length, ...o.layers, outputWidth(enc)];
+  const net =
+    resumed ??
+    (await Network.create({
+      layers,
+      activation: [
+        ...Array<ActivationName>(hidden).fill(o.activation),
+        classify ? 'softmax' : 'linear',
+      ],
+      loss: classify ? 'categorical-cross-entropy' : 'mse',
+      optimizer: o.optimizer,
+      learningRate: o.learningRate,
+      seed: o.seed,
+      dtype: o.dtype,
+    }));
+  if (resumed) {
+    checkResumed(resume!, resumed, layers);
+  } else {
+    net.metadata = encodingToMetadata(enc);
+    net.setNormalization(enc.normalization);
+  }
+  const epochs = Math.max(0, o.epochs - net.epochsTrained);
   const trainRows = o.validationSplit ? Math.floor(rows * (1 - o.validationSplit)) : rows;
   const batchSize = Math.min(o.batchSize, trainRows);
   print(
     `${rows} rows, ${enc.features.length} features, ${classify ? `classification (${enc.classes.length} classes: ${enc.classes.join(', ')})` : `regression of '${enc.target}'`}; ` +
-      `layers ${net.layers.join('-')}, ${o.activation}, ${o.optimizer} lr ${o.learningRate}`,
+      `layers ${net.layers.join('-')}, ${resumed ? '' : `${o.activation}, `}${net.optimizer.type} lr ${net.learningRate}` +
+      (resumed ? `; resuming from ${resume} after epoch ${net.epochsTrained} of ${o.epochs}` : ''),
   );
   const batches = Math.ceil(trainRows / batchSize);
-  const progress = createProgress(o.epochs, batches, classify, print);
+  const progress = createProgress(epochs, batches, classify, print);
   const started = performance.now();
   try {
-    await net.fit(x, y, {
-      epochs: o.epochs,
-      batchSize,
-      ...(o.validationSplit ? { validationSplit: o.validationSplit } : {}),
-      onBatchEnd: (b) => progress.batch(b),
-      onEpochEnd: (e) => progress.epoch(e),
-    });
+    if (epochs > 0) {
+      await net.fit(x, y, {
+        epochs,
+        batchSize,
+        ...(o.validationSplit ? { validationSplit: o.validationSplit } : {}),
+        ...checkpointOption(o),
+        onBatchEnd: (b) => progress.batch(b),
+        onEpochEnd: (e) => progress.epoch(e),
+      });
+    }
   } finally {
     progress.stop();
   }
   const seconds = (performance.now() - started) / 1000;
   saveModel(net, o.out);
-  print(`trained ${o.epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
+  print(`trained ${epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
 }
 
 /**
