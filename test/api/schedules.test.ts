@@ -207,6 +207,77 @@ describe('continuing and resuming', () => {
   });
 });
 
+describe('a schedule as the learningRate of Network.create', () => {
+  const create = (learningRate: number | LearningRateSchedule) =>
+    Network.create({
+      layers: [3, 6, 2],
+      activation: ['tanh', 'linear'],
+      loss: 'mse',
+      optimizer: 'adam',
+      learningRate,
+      seed: 11,
+      wasm: WASM_PATH,
+    });
+
+  it('is the default of every fit, saved with the model, and resumes exactly', async () => {
+    const { x, y } = data();
+    const schedule: LearningRateSchedule = {
+      type: 'plateau',
+      patience: 1,
+      factor: 0.5,
+      minDelta: 1,
+    };
+    using own = await create(schedule);
+    expect(own.learningRate).toBe(0.1); // the default initial rate
+    expect(own.learningRateSchedule).toEqual({
+      type: 'plateau',
+      patience: 1,
+      factor: 0.5,
+      minDelta: 1,
+      minLearningRate: 0,
+      cooldown: 0,
+      initial: 0.1,
+    });
+    using given = await create(0.1);
+    const fitOptions = { epochs: 3, batchSize: 8, validationSplit: 0.25 };
+    await own.fit(x, y, fitOptions);
+    await given.fit(x, y, { ...fitOptions, learningRate: schedule });
+    expect(flat(own)).toEqual(flat(given));
+    // Saved with the architecture (JSON and safetensors); the loaded network continues it.
+    const json = own.toJSON({ trainingState: true });
+    expect(json.architecture.learningRateSchedule).toEqual(own.learningRateSchedule);
+    using a = await Network.fromJSON(JSON.stringify(json), { wasm: WASM_PATH });
+    using b = await Network.fromSafetensors(own.toSafetensors({ trainingState: true }), {
+      wasm: WASM_PATH,
+    });
+    expect(b.learningRateSchedule).toEqual(own.learningRateSchedule);
+    await Promise.all([a, b, own].map((n) => n.fit(x, y, fitOptions)));
+    expect(flat(a)).toEqual(flat(own));
+    expect(flat(b)).toEqual(flat(own));
+    // A fit's own learningRate overrides it.
+    const rates: number[] = [];
+    await own.fit(x, y, {
+      epochs: 1,
+      learningRate: 0.003,
+      onEpochEnd: (l) => void rates.push(l.learningRate!),
+    });
+    expect(rates).toEqual([0.003]);
+  });
+
+  it('is validated by create (the plateau monitor by each fit)', async () => {
+    await expect(create({ type: 'cosine', epochs: -1 })).rejects.toThrow(OptionError);
+    await expect(create({ type: 'step', every: 2, initial: NaN })).rejects.toThrow(
+      "learningRate schedule 'step': initial must be a finite number > 0, got NaN",
+    );
+    using net = await create({ type: 'plateau', monitor: 'valAccuracy' });
+    const { x, y } = data();
+    await expect(net.fit(x, y, { validationSplit: 0.25 })).rejects.toThrow(
+      "monitor 'valAccuracy' is not reported by this fit",
+    );
+    expect(net.epochsTrained).toBe(0);
+  });
+});
+
 describe('bad schedules', () => {
   const BAD: unknown[] = [
     { type: 'step', every: 0 },

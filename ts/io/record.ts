@@ -16,7 +16,7 @@ import type {
   OptimizerOption,
 } from '../model.js';
 import { checkLayers, type NetworkOptions } from '../options.js';
-import type { ScheduleState } from '../training/schedules.js';
+import type { LearningRateSchedule, ScheduleState } from '../training/schedules.js';
 import type { Dtype, Ordering } from '../types.js';
 
 /**
@@ -35,6 +35,8 @@ export interface Architecture {
   dtype: Dtype;
   seed: number;
   learningRate: number;
+  /** Present when `Network.create` got a schedule as `learningRate`. */
+  learningRateSchedule?: LearningRateSchedule;
 }
 
 /**
@@ -115,7 +117,7 @@ export function architectureOptions(value: unknown, where: string): NetworkOptio
     }
   }
   for (const key of Object.keys(obj)) {
-    if (!(ARCHITECTURE_KEYS as readonly string[]).includes(key)) {
+    if (!(ARCHITECTURE_KEYS as readonly string[]).includes(key) && key !== 'learningRateSchedule') {
       throw new FormatError(
         `${where}: unknown architecture field '${key}' (fields: ${ARCHITECTURE_KEYS.join(', ')})`,
       );
@@ -130,7 +132,7 @@ export function architectureOptions(value: unknown, where: string): NetworkOptio
     ordering: obj['ordering'] as Ordering,
     dtype: obj['dtype'] as Dtype,
     seed: obj['seed'] as number,
-    learningRate: obj['learningRate'] as number,
+    learningRate: (obj['learningRateSchedule'] ?? obj['learningRate']) as number,
   };
 }
 

@@ -30,7 +30,7 @@ import {
 } from '../io/model-safetensors.js';
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import type { MetricName, MetricValues } from '../metrics.js';
-import type { ScheduleState } from '../training/schedules.js';
+import type { LearningRateSchedule, ScheduleState } from '../training/schedules.js';
 import { Standardizer } from '../standardizer.js';
 import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
@@ -425,6 +425,14 @@ export class Network<D extends Dtype = Dtype> {
     return this.#disposed;
   }
 
+  /**
+   * The schedule given to `Network.create` as `learningRate` (saved with the model), used by
+   * every {@link fit} that passes no `learningRate` of its own; null if none.
+   */
+  get learningRateSchedule(): LearningRateSchedule | null {
+    return this.#options.schedule ? { ...this.#options.schedule } : null;
+  }
+
   /** The optimizer's step size used by {@link backward}, {@link trainStep} and {@link fit}. */
   get learningRate(): number {
     return this.#learningRate;
@@ -802,7 +810,11 @@ export class Network<D extends Dtype = Dtype> {
         return { X: VX, Y: VY };
       },
     };
-    const { plan, train, val } = planFit(ctx, X, Y, options);
+    const withSchedule =
+      this.#options.schedule && typeof options === 'object' && options?.learningRate === undefined
+        ? { ...options, learningRate: this.#options.schedule }
+        : options;
+    const { plan, train, val } = planFit(ctx, X, Y, withSchedule);
     this.#fitting = true;
     this.#cache = { usedBy: 'fit()' };
     try {

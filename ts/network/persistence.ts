@@ -112,6 +112,7 @@ export function buildRecord(net: RecordSource, options: SaveOptions): ModelRecor
       dtype: o.dtype,
       seed: o.seed,
       learningRate: net.learningRate,
+      ...(o.schedule ? { learningRateSchedule: { ...o.schedule } } : {}),
     },
     parameters: splitParameters(net.backend.getParams(), net.offsets),
     metadata: { ...net.metadata },

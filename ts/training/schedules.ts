@@ -164,12 +164,13 @@ function num(
 /**
  * Validates a schedule and fills in its defaults (not `initial`).
  * @param reported the epoch-log values `fit` will report (`loss`, `valLoss`, metrics…), for
- *   the plateau's `monitor`; `hasValidation` picks its default
+ *   the plateau's `monitor`; `hasValidation` picks its default. Null (`Network.create`, before
+ *   any fit): the monitor is checked, and its default chosen, by each `fit`.
  * @throws OptionError naming the bad field
  */
 export function parseSchedule(
   value: unknown,
-  reported: readonly string[],
+  reported: readonly string[] | null,
   hasValidation: boolean,
 ): LearningRateSchedule {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -226,26 +227,38 @@ export function parseSchedule(
       return withInitial({ type: t, epochs, warmupEpochs, minLearningRate });
     }
     case 'plateau': {
-      const monitor = s['monitor'] ?? (hasValidation ? 'valLoss' : 'loss');
-      if (typeof monitor !== 'string' || !reported.includes(monitor)) {
+      const monitor =
+        s['monitor'] ?? (reported === null ? undefined : hasValidation ? 'valLoss' : 'loss');
+      if (monitor === undefined) {
+        // Network.create: the monitor (and the mode it implies) are chosen by each fit.
+        if (s['mode'] !== undefined && s['mode'] !== 'min' && s['mode'] !== 'max') {
+          throw new OptionError(
+            `learningRate schedule 'plateau': mode must be 'min' or 'max', got ${describe(s['mode'])}`,
+          );
+        }
+      } else if (
+        typeof monitor !== 'string' ||
+        (reported !== null && !reported.includes(monitor))
+      ) {
         const needsVal = typeof monitor === 'string' && monitor.startsWith('val') && !hasValidation;
         throw new OptionError(
           `learningRate schedule 'plateau': monitor ${describe(monitor)} is not reported by this fit` +
             (needsVal
               ? ' (it needs validationSplit or validationData)'
-              : `; reported: ${reported.join(', ')}`),
+              : `; reported: ${reported?.join(', ')}`),
         );
       }
-      const mode = s['mode'] ?? (MAXIMIZED.test(monitor) ? 'max' : 'min');
-      if (mode !== 'min' && mode !== 'max') {
+      const mode =
+        s['mode'] ?? (monitor === undefined ? undefined : MAXIMIZED.test(monitor) ? 'max' : 'min');
+      if (mode !== undefined && mode !== 'min' && mode !== 'max') {
         throw new OptionError(
           `learningRate schedule 'plateau': mode must be 'min' or 'max', got ${describe(mode)}`,
         );
       }
       return withInitial({
         type: t,
-        monitor,
-        mode,
+        ...(monitor === undefined ? {} : { monitor: monitor as string }),
+        ...(mode === undefined ? {} : { mode: mode as 'min' | 'max' }),
         patience: num(s, 'patience', 5, nonNegative, '>= 0', true)!,
         factor: num(s, 'factor', 0.1, fraction, 'in (0, 1)')!,
         minLearningRate: num(s, 'minLearningRate', 0, nonNegative, '>= 0')!,
