@@ -134,6 +134,15 @@ describe('checkpoints to a file', () => {
     expect(net.toJSON({ trainingState: true }).training).not.toHaveProperty('schedule');
   });
 
+  it('a path that is a directory is an OptionError before any training', async () => {
+    const { x, y } = data();
+    using net = await Network.create(OPTIONS);
+    await expect(net.fit(x, y, { epochs: 1, checkpoint: { path: dir } })).rejects.toThrow(
+      `checkpoint.path '${dir}' is a directory: name a file in it`,
+    );
+    expect(net.epochsTrained).toBe(0);
+  });
+
   it('a write that fails later is a CheckpointError after that epoch', async () => {
     const { x, y } = data();
     using net = await Network.create(OPTIONS);

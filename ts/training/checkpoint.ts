@@ -100,7 +100,9 @@ export function parseCheckpoint(value: unknown): CheckpointPlan | null {
   };
 }
 
-async function nodeWrites(toError: (message: string) => Error): Promise<AtomicWrites> {
+async function nodeWrites(
+  toError: (message: string) => Error,
+): Promise<{ writes: AtomicWrites; isDirectory: (path: string) => boolean }> {
   const isNode =
     typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
       ?.node === 'string';
@@ -114,7 +116,14 @@ async function nodeWrites(toError: (message: string) => Error): Promise<AtomicWr
     nodeBuiltin<typeof import('node:path')>('node:path'),
     nodeBuiltin<typeof import('node:crypto')>('node:crypto'),
   ]);
-  return atomicWrites({ fs, path, crypto }, toError);
+  const isDirectory = (p: string) => {
+    try {
+      return fs.statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  return { writes: atomicWrites({ fs, path, crypto }, toError), isDirectory };
 }
 
 /** Writes the checkpoints of one `fit` call. */
@@ -130,7 +139,11 @@ export class Checkpointer {
   async prepare(): Promise<void> {
     const { path } = this.plan;
     if (path === null) return;
-    this.#writes = await nodeWrites((message) => new CheckpointError(message));
+    const node = await nodeWrites((message) => new CheckpointError(message));
+    if (node.isDirectory(path)) {
+      throw new OptionError(`checkpoint.path '${path}' is a directory: name a file in it`);
+    }
+    this.#writes = node.writes;
     try {
       this.#writes.checkWritable(path);
     } catch (e) {
