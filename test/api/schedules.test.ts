@@ -125,6 +125,30 @@ describe('the rate each batch gets', () => {
   });
 });
 
+describe('wasm and reference agree under a schedule', () => {
+  it.each(Object.keys(SCHEDULES) as (keyof typeof SCHEDULES)[])(
+    '%s: f64 to 1e-12',
+    async (name) => {
+      const { x, y } = data(4);
+      const options = {
+        epochs: 5,
+        batchSize: 8,
+        validationSplit: 0.25,
+        learningRate: SCHEDULES[name],
+      };
+      using w = await make('wasm', 'adam', 'f64');
+      using r = await make('reference', 'adam', 'f64');
+      const [hw, hr] = [await w.fit(x, y, options), await r.fit(x, y, options)];
+      const [pw, pr] = [flat(w), flat(r)];
+      const worst = Math.max(
+        ...pw.map((v, i) => Math.abs(v - pr[i]!) / Math.max(1, Math.abs(pr[i]!))),
+      );
+      expect(worst).toBeLessThan(1e-12);
+      hw.valLoss.forEach((v, i) => expect(v).toBeCloseTo(hr.valLoss[i]!, 12));
+    },
+  );
+});
+
 describe('continuing and resuming', () => {
   it('a second fit with an equal schedule continues it; a different one starts afresh', async () => {
     const { x, y } = data();
