@@ -2,6 +2,9 @@
 // early stopping, schedules, metrics), epoch and batch logs as messages, the same history and
 // parameters as fit on this thread, stop() between epochs with an exactly resumable model,
 // abort, errors carried back with their class, and a worker that dies mid-fit.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -121,6 +124,30 @@ describe('fitInWorker with a worker_threads Worker', () => {
     const whole = await local(fit);
     expect(flatParams(rest.parameters)).toEqual(flatParams(whole.parameters));
     expect([...first.history.loss, ...rest.history.loss]).toEqual(whole.history.loss);
+  });
+
+  it('checkpoints to a path from inside the worker; a missing directory rejects first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-mlp-fit-worker-'));
+    try {
+      const path = join(dir, 'ckpt.json');
+      const result = await fitInWorker(worker, {
+        network,
+        ...train(),
+        fit: { epochs: 3, checkpoint: { path, every: 2 } },
+      }).done;
+      using saved = await Network.fromJSON(readFileSync(path, 'utf8'));
+      expect(saved.epochsTrained).toBe(3);
+      expect(flatParams(saved.getParameters())).toEqual(flatParams(result.parameters));
+      const missing = fitInWorker(worker, {
+        network,
+        ...train(),
+        fit: { epochs: 3, checkpoint: { path: join(dir, 'nope', 'c.json') } },
+      });
+      await expect(missing.done).rejects.toThrow(OptionError);
+      await expect(missing.done).rejects.toThrow('no such directory');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an aborted signal rejects at once; the worker serves the next run', async () => {
