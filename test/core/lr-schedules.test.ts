@@ -46,6 +46,26 @@ describe('schedule rates', () => {
     expect(scheduledRate(st, 9, 3, 4)).toBe(0.01);
   });
 
+  it('an unknown number of batches (a streaming dataset) moves the rate per epoch', async () => {
+    const { FitExtras } = await import('../../ts/training/fit-extras.js');
+    const extras = new FitExtras(
+      {
+        rate: parseSchedule({ type: 'cosine', epochs: 4, warmupEpochs: 2 }, REPORTED, true),
+        checkpoint: null,
+      },
+      {
+        epochOffset: 0,
+        learningRate: () => 0.1,
+        scheduleState: () => null,
+        setScheduleState: () => {},
+        snapshot: () => new Uint8Array(),
+      },
+    );
+    await extras.start();
+    expect([0, 0, 1, 2].map((e, i) => extras.rate(e, i, null))).toEqual([0.05, 0.05, 0.1, 0.1]);
+    expect(extras.rate(3, 0, null)).toBeCloseTo(0.05, 15);
+  });
+
   it('counts epochs from where the schedule started', () => {
     const st = started({ type: 'step', every: 1, factor: 0.5 }, 1, 7);
     expect(st.start).toBe(7);

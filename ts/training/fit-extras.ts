@@ -96,12 +96,18 @@ export class FitExtras {
     }
   }
 
-  /** The rate of batch `batch` of `batches` in epoch `epoch` of this call. */
-  rate(epoch: number, batch: number, batches: number): number {
+  /**
+   * The rate of batch `batch` of `batches` in epoch `epoch` of this call. `batches` null: not
+   * known in advance (a streaming dataset): the schedule then moves per epoch only, as if each
+   * epoch were one batch.
+   */
+  rate(epoch: number, batch: number, batches: number | null): number {
     const { rate } = this.#plan;
     this.lastRate =
       this.#schedule !== null
-        ? scheduledRate(this.#schedule, this.#ctx.epochOffset + epoch, batch, batches)
+        ? batches === null
+          ? scheduledRate(this.#schedule, this.#ctx.epochOffset + epoch, 0, 1)
+          : scheduledRate(this.#schedule, this.#ctx.epochOffset + epoch, batch, batches)
         : typeof rate === 'number'
           ? rate
           : this.#ctx.learningRate();

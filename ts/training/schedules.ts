@@ -7,7 +7,8 @@
  * schedule, or a resume after loading a saved training state, continues it), `b` the batch
  * within the epoch and `B` the batches per epoch. The rate of each batch is a pure function of
  * `u` (and, for reduce-on-plateau, of its saved state), so resuming between epochs gives the
- * same rates bit for bit.
+ * same rates bit for bit. When `B` is not known in advance (a streaming dataset) the rate moves
+ * per epoch only (`b = 0`, `B = 1`).
  *
  * The running state ({@link ScheduleState}: the schedule as given, its initial rate, the epoch
  * it started at and the plateau counters) lives on the network and is saved with the training
