@@ -34,6 +34,14 @@ import {
 import type { Activation, LossName, Reduction } from './model.js';
 import { resolveWeights, type WeightOptions } from './training/sample-weights.js';
 import type { Dtype } from './types.js';
+import type { CheckpointOptions } from './training/checkpoint.js';
+import {
+  FitExtras,
+  planExtras,
+  type ExtrasContext,
+  type ExtrasPlan,
+} from './training/fit-extras.js';
+import type { LearningRateSchedule } from './training/schedules.js';
 import { YieldBudget } from './yield.js';
 
 /** The validation counterpart of each metric: `valAccuracy`, `valMse`, … */
@@ -80,6 +88,11 @@ export interface EpochLog extends MetricValues, ValMetricValues {
   loss: number;
   /** Loss on the validation rows after the epoch (absent without validation). */
   valLoss?: number;
+  /**
+   * The learning rate of the epoch's last batch (see {@link FitOptions.learningRate}); always
+   * set by `fit`.
+   */
+  learningRate?: number;
 }
 
 /**
@@ -156,6 +169,19 @@ export interface FitOptions<X = MatrixInput, Y = MatrixInput> extends WeightOpti
   signal?: AbortSignal;
   /** Longest stretch, in ms, between two yields to the event loop. Default 8. */
   yieldEveryMs?: number;
+  /**
+   * The learning rate of this call: a number (constant), or a schedule (`step`,
+   * `exponential`, `cosine` with warm-up, `plateau`; see `training/schedules.ts`). A schedule
+   * does not change `net.learningRate` (the default initial rate); its position is saved with
+   * the training state, and a later `fit` with an equal schedule continues it. Default: the
+   * network's `learningRate`, read every batch.
+   */
+  learningRate?: number | LearningRateSchedule;
+  /**
+   * Save the model and its training state every N epochs, to a file (Node, atomically) or a
+   * callback; see {@link CheckpointOptions}.
+   */
+  checkpoint?: CheckpointOptions;
 }
 
 /**
@@ -197,10 +223,12 @@ export interface Plan {
   yieldEveryMs: number;
   /** The metrics reported (chosen from the task and the `metrics` option). */
   metrics: MetricName[];
+  /** The `learningRate` and `checkpoint` options. */
+  extras: ExtrasPlan;
 }
 
 /** What fit needs from the network. */
-export interface FitContext {
+export interface FitContext extends ExtrasContext {
   readonly backend: Backend;
   readonly reduction: Reduction;
   /** The loss and the last layer's activation, for the task rule of `metrics.ts`. */
@@ -213,8 +241,6 @@ export interface FitContext {
   epochCompleted(): void;
   /** Called after each applied batch (before `onBatchEnd`). */
   batchCompleted?(): void;
-  /** The current learning rate (read every batch, so `onEpochEnd` may change it). */
-  learningRate(): number;
   /** Throws if the network was disposed. */
   live(): void;
   /** Validates `validationData` like `x`/`y` of `evaluate`. */
@@ -236,6 +262,8 @@ export const FIT_KEYS = [
   'metrics',
   'sampleWeight',
   'classWeight',
+  'learningRate',
+  'checkpoint',
 ];
 const SPLIT_KEYS = ['fraction', 'shuffle', 'stratify'];
 const EARLY_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
@@ -428,6 +456,11 @@ export function planTraining(
     signal,
     yieldEveryMs,
     metrics,
+    extras: planExtras(
+      options,
+      ['loss', ...metrics, ...(hasValidation ? ['valLoss', ...metrics.map(valName)] : [])],
+      hasValidation,
+    ),
   };
 }
 
@@ -787,11 +820,17 @@ export type Validation = { loss: number } & MetricValues;
  */
 export interface FitData {
   /**
-   * Trains epoch `epoch` (0-based in this `fit` call) batch by batch, yielding after each
+   * Trains epoch `epoch` (0-based in this `fit` call) batch by batch, batch `b` at the
+   * learning rate `rate(b)`, yielding after each
    * applied batch (the backend's output still holds that batch's). Throws for bad data or a
    * non-finite loss, with the parameters as after the last yielded batch.
    */
-  epoch(epoch: number): Iterable<TrainedBatch> | AsyncIterable<TrainedBatch>;
+  epoch(
+    epoch: number,
+    rate: (batch: number) => number,
+  ): Iterable<TrainedBatch> | AsyncIterable<TrainedBatch>;
+  /** Batches per epoch when known in advance (a schedule then moves per batch), else null. */
+  readonly batchesPerEpoch: number | null;
   /** Whether {@link validate} measures anything. */
   readonly hasValidation: boolean;
   /**
@@ -825,23 +864,18 @@ export function memoryData(
   const n = train.X.batch;
   const order = new Uint32Array(n);
   return {
-    *epoch(epoch) {
+    *epoch(epoch, rate) {
       epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
       for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
         const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
         checkSize('x', train.X, nIn);
         checkSize('y', train.Y, nOut);
-        const loss = backend.trainRows(
-          train.X.data,
-          train.Y.data,
-          rows,
-          ctx.learningRate(),
-          train.W,
-        );
+        const loss = backend.trainRows(train.X.data, train.Y.data, rows, rate(batch), train.W);
         if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
         yield { loss, size: rows.length, y: train.Y.data, rows };
       }
     },
+    batchesPerEpoch: Math.ceil(n / plan.batchSize),
     hasValidation: val !== null,
     async validate(epoch, pause) {
       if (!val) throw new Error('no validation data');
@@ -899,7 +933,12 @@ export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promis
   let best = Infinity;
   let wait = 0;
   let bestParams: ArrayLike<number> | null = null;
+  const extras = new FitExtras(plan.extras, ctx);
+  // The rate of each batch: the schedule's (by batch when the source knows its batch count).
+  const rate = (epoch: number, batch: number): number =>
+    extras.rate(epoch, batch, data.batchesPerEpoch);
 
+  await extras.start();
   await checkpoint();
   for (let epoch = 0; epoch < plan.epochs; epoch++) {
     const total = new LossTotal(reduction);
@@ -916,7 +955,7 @@ export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promis
       batchMetrics.add(output, b.y, b.size, b.rows);
       return { epoch, batch, size: b.size, loss: b.loss, ...batchMetrics.values() };
     };
-    const batches = data.epoch(epoch);
+    const batches = data.epoch(epoch, (batch) => rate(epoch, batch));
     // A sync source (arrays in memory) is not iterated with for-await: its promise per batch
     // made tiny batches 40% slower.
     if (Symbol.iterator in batches) {
@@ -937,7 +976,12 @@ export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promis
       }
     }
 
-    const log: EpochLog = { epoch, loss: total.value, ...epochMetrics.values() };
+    const log: EpochLog = {
+      epoch,
+      loss: total.value,
+      ...epochMetrics.values(),
+      learningRate: extras.lastRate,
+    };
     if (data.hasValidation) {
       const { loss: valLoss, ...valMetrics } = await data.validate(epoch, checkpoint);
       log.valLoss = valLoss;
@@ -945,6 +989,7 @@ export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promis
     }
     history.epochs++;
     ctx.epochCompleted();
+    extras.epochEnd(log);
     history.loss.push(log.loss);
     for (const m of plan.metrics) history[m]!.push(log[m]!);
     if (data.hasValidation) {
@@ -954,6 +999,7 @@ export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promis
     await plan.onEpochEnd?.(log);
     ctx.live(); // a callback may have disposed the network: nothing below may touch it then
 
+    let stop = false;
     if (plan.early) {
       const value = plan.early.monitor === 'valLoss' ? log.valLoss! : log.loss;
       if (value < best - plan.early.minDelta) {
@@ -963,9 +1009,11 @@ export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promis
         if (plan.early.restoreBestWeights) bestParams = backend.getParams();
       } else if (++wait >= Math.max(1, plan.early.patience)) {
         history.stoppedEarly = epoch + 1 < plan.epochs;
-        break;
+        stop = true;
       }
     }
+    await extras.afterEpoch(ctx.epochOffset + epoch + 1, stop || epoch + 1 === plan.epochs);
+    if (stop) break;
     await checkpoint();
   }
   if (bestParams && history.bestEpoch !== history.epochs - 1) backend.setParams(bestParams);

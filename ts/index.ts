@@ -34,6 +34,14 @@ export type {
 } from './fit.js';
 export { DEFAULT_SHUFFLE_BUFFER } from './data/dataset.js';
 export type { Dataset, DatasetItem, DatasetSource, DatasetFitOptions } from './data/dataset.js';
+export type {
+  LearningRateSchedule,
+  StepSchedule,
+  ExponentialSchedule,
+  CosineSchedule,
+  PlateauSchedule,
+} from './training/schedules.js';
+export type { CheckpointOptions, CheckpointInfo, CheckpointFormat } from './training/checkpoint.js';
 export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
 export type {
   ActivationName,
@@ -70,4 +78,5 @@ export {
   DivergenceError,
   FormatError,
   OutOfMemoryError,
+  CheckpointError,
 } from './errors.js';

@@ -17,14 +17,20 @@ import {
   type OptimizerOption,
 } from './model.js';
 import { resolveDropout, resolveDropoutSeed } from './training/dropout.js';
+import { parseSchedule, type LearningRateSchedule } from './training/schedules.js';
 import type { BackendName, Dtype, Ordering, WasmSource } from './types.js';
 
 /** Options of {@link Network.create}. Only `layers` is required. */
 export interface NetworkOptions<D extends Dtype = Dtype> {
   /** Layer sizes, input size first: `[n_0, n_1, …, n_L]`, at least two positive integers. */
   layers: readonly number[];
-  /** The optimizer's step size, a finite number > 0. Default {@link DEFAULTS}.learningRate (0.1). */
-  learningRate?: number;
+  /**
+   * The optimizer's step size, a finite number > 0. Default {@link DEFAULTS}.learningRate (0.1).
+   * Or a schedule (see `LearningRateSchedule`), saved with the model and used by every `fit`
+   * that passes no `learningRate` of its own; `net.learningRate` is then its `initial` (0.1 if
+   * not given).
+   */
+  learningRate?: number | LearningRateSchedule;
   /**
    * Activation of every weight layer (`'relu'`), or one per weight layer (an array of
    * `layers.length − 1` entries, e.g. `['relu', 'softmax']`). `'softmax'` only on the last.
@@ -88,6 +94,8 @@ export const DEFAULTS = Object.freeze({
 export interface ResolvedOptions<D extends Dtype = Dtype> {
   readonly layers: readonly number[];
   readonly learningRate: number;
+  /** The schedule given as `learningRate` (its `initial` filled in), or null. */
+  readonly schedule: LearningRateSchedule | null;
   readonly activations: readonly Activation[];
   readonly loss: LossName;
   readonly optimizer: Optimizer;
@@ -231,7 +239,15 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
     }
   }
   const layers = checkLayers(options.layers);
-  const learningRate = checkLearningRate(options.learningRate ?? DEFAULTS.learningRate);
+  let schedule: LearningRateSchedule | null = null;
+  if (typeof options.learningRate === 'object' && options.learningRate !== null) {
+    // `initial` filled in, so the saved schedule (and its identity for resuming) is complete.
+    const parsed = parseSchedule(options.learningRate, null, false);
+    schedule = { ...parsed, initial: parsed.initial ?? DEFAULTS.learningRate };
+  }
+  const learningRate = checkLearningRate(
+    schedule?.initial ?? options.learningRate ?? DEFAULTS.learningRate,
+  );
   const loss = resolveLoss(options.loss);
   const activations = resolveActivations(options.activation, layers, loss);
   const optimizer = resolveOptimizer(options.optimizer);
@@ -273,6 +289,7 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
   return {
     layers,
     learningRate,
+    schedule,
     activations,
     loss,
     optimizer,

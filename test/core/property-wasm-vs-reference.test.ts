@@ -653,7 +653,7 @@ function compareTraining(c: Config, w: Network<Dtype>, r: Network<Dtype>): void 
     counts.batches++;
     if (loss === 'half-sse') {
       // half-sse sums over rows and outputs: scale its step so linear layers do not diverge
-      w.learningRate = r.learningRate = learningRate! / (batch * nOut);
+      w.learningRate = r.learningRate = (learningRate as number) / (batch * nOut);
     }
     const x = Float64Array.from(randArray(next, batch * nIn, -2, 2));
     const y = validTargets(next, loss, batch, nOut);

@@ -21,6 +21,13 @@ import {
   type Task,
 } from './encoding.js';
 import { CliError } from './errors.js';
+import {
+  checkResumed,
+  checkpointOption,
+  preflightCheckpoint,
+  resumeFile,
+  type CheckpointFlags,
+} from './checkpoint.js';
 import { loadModel, saveModel } from './model-file.js';
 import {
   preflightEvaluate,
@@ -55,9 +62,17 @@ export interface TrainOptions {
   out: string;
 }
 
-export async function train(o: TrainOptions, print: Print): Promise<void> {
+export type TrainCommandOptions = TrainOptions & CheckpointFlags;
+
+export async function train(o: TrainCommandOptions, print: Print): Promise<void> {
   // A bad model file name or an unwritable directory fails now, not after the training.
   preflightTrain(o);
+  preflightCheckpoint(o);
+  const resume = resumeFile(o);
+  // A resumed run takes the architecture and the seed (which picks the validation rows and
+  // orders the training rows) from its file.
+  const resumed = resume === undefined ? null : await loadModel(resume);
+  const seed = resumed?.seed ?? o.seed;
   if (!rereadable(o.data)) {
     throw new CliError(
       `train reads '${o.data}' several times (statistics, then once per epoch): it must be a regular file, not a pipe or a device`,
@@ -76,7 +91,7 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
       `--validation-split ${o.validationSplit} of ${rows} rows leaves ${trainRows} training and ${rows - trainRows} validation rows; each needs at least 1`,
     );
   }
-  const isVal = o.validationSplit ? splitRows(rows, rows - trainRows, o.seed) : undefined;
+  const isVal = o.validationSplit ? splitRows(rows, rows - trainRows, seed) : undefined;
   const trainData = csvDataset(o.data, enc, scan.columns, isVal);
   const valData = isVal
     ? csvDataset(o.data, enc, scan.columns, () => {
@@ -86,45 +101,57 @@ export async function train(o: TrainOptions, print: Print): Promise<void> {
     : undefined;
   const classify = enc.task === 'classification';
   const hidden = o.layers.length;
-  const net = await Network.create({
-    layers: [enc.features.length, ...o.layers, outputWidth(enc)],
-    activation: [
-      ...Array<ActivationName>(hidden).fill(o.activation),
-      classify ? 'softmax' : 'linear',
-    ],
-    loss: classify ? 'categorical-cross-entropy' : 'mse',
-    optimizer: o.optimizer,
-    learningRate: o.learningRate,
-    seed: o.seed,
-    dtype: o.dtype,
-    dropout: o.dropout,
-  });
-  net.metadata = encodingToMetadata(enc);
-  // Raw features: the network standardises them (its normalization, saved in the model).
-  net.setNormalization(enc.normalization);
+  const layers = [enc.features.length, ...o.layers, outputWidth(enc)];
+  const net =
+    resumed ??
+    (await Network.create({
+      layers,
+      activation: [
+        ...Array<ActivationName>(hidden).fill(o.activation),
+        classify ? 'softmax' : 'linear',
+      ],
+      loss: classify ? 'categorical-cross-entropy' : 'mse',
+      optimizer: o.optimizer,
+      learningRate: o.learningRate,
+      seed: o.seed,
+      dtype: o.dtype,
+      dropout: o.dropout,
+    }));
+  if (resumed) {
+    checkResumed(resume!, resumed, layers);
+  } else {
+    net.metadata = encodingToMetadata(enc);
+    // Raw features: the network standardises them (its normalization, saved in the model).
+    net.setNormalization(enc.normalization);
+  }
+  const epochs = Math.max(0, o.epochs - net.epochsTrained);
   const batchSize = Math.min(o.batchSize, trainRows);
   print(
     `${rows} rows, ${enc.features.length} features, ${classify ? `classification (${enc.classes.length} classes: ${enc.classes.join(', ')})` : `regression of '${enc.target}'`}; ` +
-      `layers ${net.layers.join('-')}, ${o.activation}, ${o.optimizer} lr ${o.learningRate}`,
+      `layers ${net.layers.join('-')}, ${resumed ? '' : `${o.activation}, `}${net.optimizer.type} lr ${net.learningRate}` +
+      (resumed ? `; resuming from ${resume} after epoch ${net.epochsTrained} of ${o.epochs}` : ''),
   );
   const batches = Math.ceil(trainRows / batchSize);
-  const progress = createProgress(o.epochs, batches, classify, print);
+  const progress = createProgress(epochs, batches, classify, print);
   const started = performance.now();
   try {
-    await net.fit(trainData, {
-      epochs: o.epochs,
-      batchSize,
-      shuffleBuffer: o.shuffleBuffer,
-      ...(valData ? { validationData: valData } : {}),
-      onBatchEnd: (b) => progress.batch(b),
-      onEpochEnd: (e) => progress.epoch(e),
-    });
+    if (epochs > 0) {
+      await net.fit(trainData, {
+        epochs,
+        batchSize,
+        shuffleBuffer: o.shuffleBuffer,
+        ...(valData ? { validationData: valData } : {}),
+        ...checkpointOption(o),
+        onBatchEnd: (b) => progress.batch(b),
+        onEpochEnd: (e) => progress.epoch(e),
+      });
+    }
   } finally {
     progress.stop();
   }
   const seconds = (performance.now() - started) / 1000;
   saveModel(net, o.out);
-  print(`trained ${o.epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
+  print(`trained ${epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
 }
 
 /**

@@ -113,6 +113,15 @@ program
   .option('--seed <n>', 'seed of the initial weights, shuffles and split', integer(0), 1)
   .addOption(new Option('--dtype <dtype>', 'element type').choices(['f32', 'f64']).default('f32'))
   .requiredOption('--out <file>', 'where to save the model (.safetensors or .json)')
+  .option(
+    '--checkpoint <file>',
+    'save the model and its training state here every --checkpoint-every epochs (atomically)',
+  )
+  .option('--checkpoint-every <n>', 'epochs between checkpoints (default 1)', integer(1))
+  .option(
+    '--resume [file]',
+    'continue from a checkpoint (default: the --checkpoint file) with the epochs left of --epochs',
+  )
   .action((o) => train(o, print));
 
 program

@@ -201,7 +201,11 @@ interface DatasetRun {
 }
 
 /** Trains one epoch from the dataset, yielding after each applied batch. */
-async function* trainEpoch(run: DatasetRun, epoch: number): AsyncGenerator<TrainedBatch> {
+async function* trainEpoch(
+  run: DatasetRun,
+  epoch: number,
+  rate: (batch: number) => number,
+): AsyncGenerator<TrainedBatch> {
   const { ctx, plan, check } = run;
   const backend: Backend = ctx.backend;
   const { layers } = backend.spec;
@@ -226,7 +230,7 @@ async function* trainEpoch(run: DatasetRun, epoch: number): AsyncGenerator<Train
   const step = (): TrainedBatch => {
     const y = by.head(filled);
     const w = run.weigh?.({ data: y, batch: filled }) ?? null;
-    const loss = backend.trainStep(bx.head(filled), y, filled, ctx.learningRate(), w);
+    const loss = backend.trainStep(bx.head(filled), y, filled, rate(batch), w);
     if (!Number.isFinite(loss)) throw diverged(backend, epoch, batch, loss);
     const done = { loss, size: filled, y: by.data };
     filled = 0;
@@ -396,7 +400,8 @@ export async function fitDataset(
     });
     const run: DatasetRun = { ctx, dataset, check, plan, shuffleBuffer, first, validation, weigh };
     const data: FitData = {
-      epoch: (epoch) => trainEpoch(run, epoch),
+      epoch: (epoch, rate) => trainEpoch(run, epoch, rate),
+      batchesPerEpoch: null,
       hasValidation: validation !== null,
       validate: async (epoch, pause) => validate(run, await validation!.open(), epoch, pause),
     };

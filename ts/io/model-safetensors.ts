@@ -10,7 +10,8 @@
  * - `wasm_mlp.format_version`: `"1"`
  * - `wasm_mlp.architecture`: the architecture as JSON (see `record.ts`)
  * - `wasm_mlp.layout`: `"in-out"` or `"pytorch"`
- * - `wasm_mlp.training` (only with the training state): `{"step", "epochs", "slots"}` as JSON,
+ * - `wasm_mlp.training` (only with the training state): `{"step", "epochs", "slots"}` as JSON
+ *   (plus `"schedule"`, the learning-rate schedule's state, when `fit` ran one),
  *   with the optimizer's state as tensors `optimizer.{slot}.layers.{i}.weight|bias` in the
  *   same layout as the parameters; slots `velocity` (momentum), `v` (RMSprop) or `m`, `v`
  *   (Adam, AdamW).
@@ -21,6 +22,7 @@
  * tensor) instead of feeding raw inputs to a network trained on standardised ones.
  * @module
  */
+import { checkScheduleState } from '../training/schedules.js';
 import { FormatError, OptionError, describe } from '../errors.js';
 import type { NetworkOptions } from '../options.js';
 import type { Dtype } from '../types.js';
@@ -151,7 +153,7 @@ export function recordToSafetensors(record: ModelRecord, layout: unknown): Uint8
         ? record.architecture.optimizer
         : record.architecture.optimizer.type,
     );
-    const { step, epochs, optimizerState } = record.training;
+    const { step, epochs, optimizerState, schedule } = record.training;
     const count = record.parameters.weights.reduce(
       (n, w, i) => n + w.length + record.parameters.biases[i]!.length,
       0,
@@ -160,7 +162,12 @@ export function recordToSafetensors(record: ModelRecord, layout: unknown): Uint8
       const split = splitFlat(optimizerState, s * count, layers);
       addLayers(`optimizer.${slot}.`, split.weights, split.biases);
     });
-    metadata[KEY.training] = JSON.stringify({ step, epochs, slots });
+    metadata[KEY.training] = JSON.stringify({
+      step,
+      epochs,
+      slots,
+      ...(schedule ? { schedule } : {}),
+    });
   }
   return encodeSafetensors(tensors, metadata);
 }
@@ -261,7 +268,7 @@ export function recordFromSafetensors(
   // gigabytes. The slots must be the optimizer's, each once.
   let slots: string[] = [];
   const t = metaJSON(meta, KEY.training) as
-    { step?: unknown; epochs?: unknown; slots?: unknown } | undefined;
+    { step?: unknown; epochs?: unknown; slots?: unknown; schedule?: unknown } | undefined;
   if (t !== undefined) {
     const names = t?.slots;
     if (!Array.isArray(names) || !names.every((s) => typeof s === 'string')) {
@@ -352,7 +359,15 @@ export function recordFromSafetensors(
         at += bias.length;
       });
     }
-    training = { step: t.step as number, epochs: t.epochs as number, optimizerState: state };
+    training = {
+      step: t.step as number,
+      epochs: t.epochs as number,
+      optimizerState: state,
+      schedule:
+        t.schedule === undefined
+          ? null
+          : checkScheduleState(t.schedule, `safetensors: ${KEY.training}.schedule`),
+    };
   }
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith(RESERVED_PREFIX)) metadata[k] = v;

@@ -16,6 +16,7 @@ import type {
   OptimizerOption,
 } from '../model.js';
 import { checkLayers, type NetworkOptions } from '../options.js';
+import type { LearningRateSchedule, ScheduleState } from '../training/schedules.js';
 import type { Dtype, Ordering } from '../types.js';
 
 /**
@@ -38,6 +39,8 @@ export interface Architecture {
   dropout?: number[];
   /** The dropout masks' seed; written with `dropout`. */
   dropoutSeed?: number;
+  /** Present when `Network.create` got a schedule as `learningRate`. */
+  learningRateSchedule?: LearningRateSchedule;
 }
 
 /**
@@ -50,6 +53,8 @@ export interface TrainingState {
   epochs: number;
   /** `slots × parameterCount` values; empty for SGD. */
   optimizerState: ArrayLike<number>;
+  /** The learning-rate schedule's position and plateau state, if `fit` ran a schedule. */
+  schedule?: ScheduleState | null;
 }
 
 /** Per layer `i`: `weights[i]` flat row-major `n_i × n_{i+1}`, `biases[i]` of `n_{i+1}`. */
@@ -96,8 +101,12 @@ const ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = [
   'seed',
   'learningRate',
 ];
-/** Fields a file may omit (files written before they existed, or without dropout). */
-const OPTIONAL_ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = ['dropout', 'dropoutSeed'];
+/** Fields a file may omit (files written before they existed, without dropout or a schedule). */
+const OPTIONAL_ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = [
+  'dropout',
+  'dropoutSeed',
+  'learningRateSchedule',
+];
 
 /**
  * Checks that a parsed architecture has every field (the values themselves are validated by
@@ -135,7 +144,7 @@ export function architectureOptions(value: unknown, where: string): NetworkOptio
     ordering: obj['ordering'] as Ordering,
     dtype: obj['dtype'] as Dtype,
     seed: obj['seed'] as number,
-    learningRate: obj['learningRate'] as number,
+    learningRate: (obj['learningRateSchedule'] ?? obj['learningRate']) as number,
     // Validated by Network.create like every other option.
     ...('dropout' in obj ? { dropout: obj['dropout'] as number[] } : {}),
     ...('dropoutSeed' in obj ? { dropoutSeed: obj['dropoutSeed'] as number } : {}),

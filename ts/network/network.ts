@@ -32,6 +32,7 @@ import {
 } from '../io/model-safetensors.js';
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import type { MetricName, MetricValues } from '../metrics.js';
+import type { LearningRateSchedule, ScheduleState } from '../training/schedules.js';
 import { Standardizer } from '../standardizer.js';
 import { resolveWeights, type WeightOptions } from '../training/sample-weights.js';
 import {
@@ -176,6 +177,8 @@ export class Network<D extends Dtype = Dtype> {
    */
   #midEpoch = false;
   #metadata: Record<string, string> = {};
+  /** Where the last learning-rate schedule of `fit` stands (saved with the training state). */
+  #schedule: ScheduleState | null = null;
   /** Whether the targets-outside-the-output-range warning was shown (once per network). */
   #warnedUnreachable = false;
   /**
@@ -351,6 +354,7 @@ export class Network<D extends Dtype = Dtype> {
       setParameters: (parameters) => this.setParameters(parameters),
       setOptimizerState: (saved) => this.setOptimizerState(saved),
       setEpochs: (epochs) => void (this.#epochs = epochs),
+      setSchedule: (schedule) => void (this.#schedule = schedule),
       setMetadata: (metadata) => void (this.#metadata = metadata),
       setNormalization: (n) => this.setNormalization(n),
       dispose: () => this.dispose(),
@@ -443,6 +447,14 @@ export class Network<D extends Dtype = Dtype> {
   /** True once {@link dispose} was called; every method then throws {@link StateError}. */
   get disposed(): boolean {
     return this.#disposed;
+  }
+
+  /**
+   * The schedule given to `Network.create` as `learningRate` (saved with the model), used by
+   * every {@link fit} that passes no `learningRate` of its own; null if none.
+   */
+  get learningRateSchedule(): LearningRateSchedule | null {
+    return this.#options.schedule ? { ...this.#options.schedule } : null;
   }
 
   /** The optimizer's step size used by {@link backward}, {@link trainStep} and {@link fit}. */
@@ -822,7 +834,7 @@ export class Network<D extends Dtype = Dtype> {
       this.#fitting = true;
       this.#cache = { usedBy: 'fit()' };
       try {
-        return await fitDataset(ctx, x, (y ?? {}) as DatasetFitOptions, check);
+        return await fitDataset(ctx, x, this.#withSchedule((y ?? {}) as DatasetFitOptions), check);
       } finally {
         this.#fitting = false;
       }
@@ -831,7 +843,7 @@ export class Network<D extends Dtype = Dtype> {
     // Sparse labels are expanded once here (fit keeps them across awaits), none per batch.
     const Y = this.#y(y, X.batch, 'the batch of x', 'y', false);
     const ctx = this.#fitContext();
-    const { plan, train, val } = planFit(ctx, X, Y, options);
+    const { plan, train, val } = planFit(ctx, X, Y, this.#withSchedule(options));
     this.#fitting = true;
     this.#cache = { usedBy: 'fit()' };
     try {
@@ -839,6 +851,16 @@ export class Network<D extends Dtype = Dtype> {
     } finally {
       this.#fitting = false;
     }
+  }
+
+  /** `options` with the network's schedule (from `create`) as `learningRate` if they set none. */
+  #withSchedule<O>(options: O): O {
+    return this.#options.schedule &&
+      typeof options === 'object' &&
+      options !== null &&
+      (options as { learningRate?: unknown }).learningRate === undefined
+      ? { ...options, learningRate: this.#options.schedule }
+      : options;
   }
 
   /** What the training loop of `fit.ts` needs from this network. */
@@ -856,6 +878,12 @@ export class Network<D extends Dtype = Dtype> {
       },
       batchCompleted: () => void (this.#midEpoch = true),
       learningRate: () => this.#learningRate,
+      scheduleState: () => this.#schedule,
+      setScheduleState: (state) => void (this.#schedule = state),
+      snapshot: (format) =>
+        format === 'json'
+          ? new TextEncoder().encode(JSON.stringify(this.toJSON({ trainingState: true })))
+          : this.toSafetensors({ trainingState: true }),
       live: () => this.#live(),
       matrices: (vx, vy) => {
         const VX = this.#x(vx, 'validationData.x');
@@ -936,6 +964,7 @@ export class Network<D extends Dtype = Dtype> {
         metadata: this.#metadata,
         normalization: this.#normalization,
         epochs: this.#epochs,
+        schedule: this.#schedule,
         midEpoch: this.#midEpoch,
         fitting: this.#fitting,
         backend: this.#backend,

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  CheckpointError,
   DivergenceError,
   FormatError,
   OutOfMemoryError,
@@ -54,6 +55,7 @@ const CLASSES = {
   DivergenceError,
   FormatError,
   OutOfMemoryError,
+  CheckpointError,
   WorkerError,
   WasmMlpError,
 };
