@@ -85,6 +85,8 @@ export interface DecodedConfig {
   loss: string;
   rule: { type: string; [hyperparameter: string]: unknown };
   weight_decay: number;
+  clip_norm: number | null;
+  clip_value: number | null;
   sizes: number[];
   activations: { type: string; slope?: number }[];
 }

@@ -86,6 +86,14 @@ export class FormatError extends WasmMlpError {
 }
 
 /**
+ * A checkpoint of `fit` could not be written (e.g. the disk is full): training stopped after
+ * the epoch it was for; the previous checkpoint file is unchanged.
+ */
+export class CheckpointError extends WasmMlpError {
+  override name = 'CheckpointError';
+}
+
+/**
  * The WebAssembly core could not allocate memory (its linear memory is at its limit: 4 GiB,
  * or less where the engine or page allows less). The operation did nothing: the network is
  * as before, and stays usable with smaller batches or once memory is freed.

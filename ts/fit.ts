@@ -12,7 +12,7 @@
  * for `i` from `n − 1` down to 1, swap `i` with `j = floor(u · (i + 1) / 2^32)`.
  * @module
  */
-import type { Backend } from './backends/backend.js';
+import type { Backend, Real } from './backends/backend.js';
 import {
   DivergenceError,
   NonFiniteError,
@@ -32,7 +32,16 @@ import {
   type Task,
 } from './metrics.js';
 import type { Activation, LossName, Reduction } from './model.js';
+import { resolveWeights, type WeightOptions } from './training/sample-weights.js';
 import type { Dtype } from './types.js';
+import type { CheckpointOptions } from './training/checkpoint.js';
+import {
+  FitExtras,
+  planExtras,
+  type ExtrasContext,
+  type ExtrasPlan,
+} from './training/fit-extras.js';
+import type { LearningRateSchedule } from './training/schedules.js';
 import { YieldBudget } from './yield.js';
 
 /** The validation counterpart of each metric: `valAccuracy`, `valMse`, … */
@@ -79,6 +88,11 @@ export interface EpochLog extends MetricValues, ValMetricValues {
   loss: number;
   /** Loss on the validation rows after the epoch (absent without validation). */
   valLoss?: number;
+  /**
+   * The learning rate of the epoch's last batch (see {@link FitOptions.learningRate}); always
+   * set by `fit`.
+   */
+  learningRate?: number;
 }
 
 /**
@@ -119,7 +133,7 @@ export interface EarlyStoppingOptions {
  * Options of {@link Network.fit}. `X` and `Y` type `validationData`; they default to any input
  * `fit` accepts, so a variable annotated `FitOptions` can be passed to it.
  */
-export interface FitOptions<X = MatrixInput, Y = MatrixInput> {
+export interface FitOptions<X = MatrixInput, Y = MatrixInput> extends WeightOptions {
   /** Passes over the training rows. Default 1. */
   epochs?: number;
   /**
@@ -155,6 +169,19 @@ export interface FitOptions<X = MatrixInput, Y = MatrixInput> {
   signal?: AbortSignal;
   /** Longest stretch, in ms, between two yields to the event loop. Default 8. */
   yieldEveryMs?: number;
+  /**
+   * The learning rate of this call: a number (constant), or a schedule (`step`,
+   * `exponential`, `cosine` with warm-up, `plateau`; see `training/schedules.ts`). A schedule
+   * does not change `net.learningRate` (the default initial rate); its position is saved with
+   * the training state, and a later `fit` with an equal schedule continues it. Default: the
+   * network's `learningRate`, read every batch.
+   */
+  learningRate?: number | LearningRateSchedule;
+  /**
+   * Save the model and its training state every N epochs, to a file (Node, atomically) or a
+   * callback; see {@link CheckpointOptions}.
+   */
+  checkpoint?: CheckpointOptions;
 }
 
 /**
@@ -177,8 +204,15 @@ export interface History extends HistoryMetrics {
 /** The per-epoch arrays of the reported metrics. */
 export type HistoryMetrics = { [K in MetricName | ValMetricName]?: number[] };
 
+/** The training rows and their loss weights (null: unweighted). */
+interface TrainData {
+  X: Matrix;
+  Y: Matrix;
+  W: Float64Array | null;
+}
+
 /** Validated fit options (the data already split). */
-interface Plan {
+export interface Plan {
   epochs: number;
   batchSize: number;
   shuffle: boolean;
@@ -189,10 +223,12 @@ interface Plan {
   yieldEveryMs: number;
   /** The metrics reported (chosen from the task and the `metrics` option). */
   metrics: MetricName[];
+  /** The `learningRate` and `checkpoint` options. */
+  extras: ExtrasPlan;
 }
 
 /** What fit needs from the network. */
-export interface FitContext {
+export interface FitContext extends ExtrasContext {
   readonly backend: Backend;
   readonly reduction: Reduction;
   /** The loss and the last layer's activation, for the task rule of `metrics.ts`. */
@@ -205,15 +241,14 @@ export interface FitContext {
   epochCompleted(): void;
   /** Called after each applied batch (before `onBatchEnd`). */
   batchCompleted?(): void;
-  /** The current learning rate (read every batch, so `onEpochEnd` may change it). */
-  learningRate(): number;
   /** Throws if the network was disposed. */
   live(): void;
   /** Validates `validationData` like `x`/`y` of `evaluate`. */
   matrices(x: unknown, y: unknown): { X: Matrix; Y: Matrix };
 }
 
-const FIT_KEYS = [
+/** The option names of `fit` (a dataset `fit` takes these too, see `data/dataset.ts`). */
+export const FIT_KEYS = [
   'epochs',
   'batchSize',
   'shuffle',
@@ -225,6 +260,10 @@ const FIT_KEYS = [
   'signal',
   'yieldEveryMs',
   'metrics',
+  'sampleWeight',
+  'classWeight',
+  'learningRate',
+  'checkpoint',
 ];
 const SPLIT_KEYS = ['fraction', 'shuffle', 'stratify'];
 const EARLY_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
@@ -239,14 +278,14 @@ export const FIT_DEFAULTS = Object.freeze({
   minDelta: 0,
 });
 
-function integer(name: string, value: unknown, min: number): number {
+export function integer(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     throw new OptionError(`${name} must be an integer >= ${min}, got ${describe(value)}`);
   }
   return value;
 }
 
-function rejectUnknown(name: string, obj: object, known: readonly string[]): void {
+export function rejectUnknown(name: string, obj: object, known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (!known.includes(key)) {
       throw new OptionError(`${name}: unknown option '${key}'; known options: ${known.join(', ')}`);
@@ -265,7 +304,7 @@ export function planFit(
   X: Matrix,
   Y: Matrix,
   options: FitOptions,
-): { plan: Plan; train: { X: Matrix; Y: Matrix }; val: { X: Matrix; Y: Matrix } | null } {
+): { plan: Plan; train: TrainData; val: { X: Matrix; Y: Matrix } | null } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new OptionError(`fit options must be an object, got ${describe(options)}`);
   }
@@ -274,6 +313,67 @@ export function planFit(
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
   // The task is decided on all the rows given, before any split, so both parts agree.
   const task = taskOf(ctx.output, ctx.loss, Y.data, nOut);
+
+  // Loss weights of the rows given (training rows only, see WeightOptions).
+  const weights = resolveWeights(options, Y, {
+    output: ctx.output,
+    loss: ctx.loss,
+    dtype: ctx.backend.dtype,
+    outputs: nOut,
+  });
+  // Validation rows: the last fraction (validationSplit), or separate data.
+  let train: TrainData = { X, Y, W: weights };
+  let val: { X: Matrix; Y: Matrix } | null = null;
+  const split = options.validationSplit;
+  if (split !== undefined && options.validationData !== undefined) {
+    throw new OptionError('pass either validationSplit or validationData, not both');
+  }
+  if (split !== undefined) {
+    const parts = splitValidation(X, Y, nIn, nOut, parseSplit(split, task), ctx.seed);
+    // Each training row keeps its weight: the first rows (unshuffled) or the chosen ones.
+    const rows = parts.trainRows;
+    const W =
+      weights === null
+        ? null
+        : rows === null
+          ? weights.subarray(0, parts.train.X.batch)
+          : Float64Array.from(rows, (r) => weights[r]!);
+    train = { ...parts.train, W };
+    val = parts.val;
+  } else if (options.validationData !== undefined) {
+    const pair = validationPair(options.validationData);
+    val = ctx.matrices(pair[0], pair[1]);
+  }
+  const n = train.X.batch;
+  const rowsNote = `${n}${val && split !== undefined ? ` after validationSplit ${typeof split === 'number' ? split : split.fraction}` : ''}`;
+  const plan = planTraining(options, task, val !== null, { rows: n, note: rowsNote });
+  return { plan, train, val };
+}
+
+/** `validationData` as `[x, y]`. Throws {@link OptionError}. */
+export function validationPair(vd: unknown): readonly [unknown, unknown] {
+  const pair = Array.isArray(vd)
+    ? vd
+    : typeof vd === 'object' && vd !== null && 'x' in vd && 'y' in vd
+      ? [(vd as { x: unknown }).x, (vd as { y: unknown }).y]
+      : null;
+  if (pair === null || pair.length !== 2) {
+    throw new OptionError(`validationData must be { x, y } or [x, y], got ${describe(vd)}`);
+  }
+  return [pair[0], pair[1]];
+}
+
+/**
+ * Validates the options every kind of training data shares (epochs, batch size, shuffle,
+ * callbacks, signal, early stopping, metrics). `rows`: the training rows when known (a batch
+ * size above them is an error), null for a dataset. Throws {@link OptionError}.
+ */
+export function planTraining(
+  options: Omit<FitOptions, 'validationSplit' | 'validationData'>,
+  task: Task,
+  hasValidation: boolean,
+  rows: { rows: number; note: string } | null,
+): Plan {
   const metrics = chooseMetrics(task, options.metrics);
   const epochs = integer('epochs', options.epochs ?? FIT_DEFAULTS.epochs, 1);
   const shuffle = options.shuffle ?? FIT_DEFAULTS.shuffle;
@@ -297,41 +397,14 @@ export function planFit(
     throw new OptionError(`signal must be an AbortSignal, got ${describe(signal)}`);
   }
 
-  // Validation rows: the last fraction (validationSplit), or separate data.
-  let train = { X, Y };
-  let val: { X: Matrix; Y: Matrix } | null = null;
-  const split = options.validationSplit;
-  if (split !== undefined && options.validationData !== undefined) {
-    throw new OptionError('pass either validationSplit or validationData, not both');
-  }
-  if (split !== undefined) {
-    const parts = splitValidation(X, Y, nIn, nOut, parseSplit(split, task), ctx.seed);
-    train = parts.train;
-    val = parts.val;
-  } else if (options.validationData !== undefined) {
-    const vd: unknown = options.validationData;
-    const pair = Array.isArray(vd)
-      ? vd
-      : typeof vd === 'object' && vd !== null && 'x' in vd && 'y' in vd
-        ? [(vd as { x: unknown }).x, (vd as { y: unknown }).y]
-        : null;
-    if (pair === null || pair.length !== 2) {
-      throw new OptionError(
-        `validationData must be { x, y } or [x, y], got ${describe(options.validationData)}`,
-      );
-    }
-    val = ctx.matrices(pair[0], pair[1]);
-  }
-
-  const n = train.X.batch;
   const batchSize = integer(
     'batchSize',
-    options.batchSize ?? Math.min(FIT_DEFAULTS.batchSize, n),
+    options.batchSize ?? Math.min(FIT_DEFAULTS.batchSize, rows?.rows ?? FIT_DEFAULTS.batchSize),
     1,
   );
-  if (batchSize > n) {
+  if (rows && batchSize > rows.rows) {
     throw new OptionError(
-      `batchSize must be at most the number of training rows (${n}${val && split !== undefined ? ` after validationSplit ${typeof split === 'number' ? split : split.fraction}` : ''}), got ${batchSize}`,
+      `batchSize must be at most the number of training rows (${rows.note}), got ${batchSize}`,
     );
   }
 
@@ -343,13 +416,13 @@ export function planFit(
       throw new OptionError(`earlyStopping must be a boolean or an object, got ${describe(es)}`);
     }
     rejectUnknown('earlyStopping', o, EARLY_KEYS);
-    const monitor = o.monitor ?? (val ? 'valLoss' : 'loss');
+    const monitor = o.monitor ?? (hasValidation ? 'valLoss' : 'loss');
     if (monitor !== 'loss' && monitor !== 'valLoss') {
       throw new OptionError(
         `earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(monitor)}`,
       );
     }
-    if (monitor === 'valLoss' && !val) {
+    if (monitor === 'valLoss' && !hasValidation) {
       throw new OptionError(
         "earlyStopping.monitor 'valLoss' needs validationSplit or validationData",
       );
@@ -373,7 +446,7 @@ export function planFit(
       restoreBestWeights: restore,
     };
   }
-  const plan: Plan = {
+  return {
     epochs,
     batchSize,
     shuffle,
@@ -383,8 +456,12 @@ export function planFit(
     signal,
     yieldEveryMs,
     metrics,
+    extras: planExtras(
+      options,
+      ['loss', ...metrics, ...(hasValidation ? ['valLoss', ...metrics.map(valName)] : [])],
+      hasValidation,
+    ),
   };
-  return { plan, train, val };
 }
 
 /** A validated `validationSplit`. */
@@ -480,7 +557,12 @@ function splitValidation(
   nOut: number,
   split: SplitPlan,
   seed: number,
-): { train: { X: Matrix; Y: Matrix }; val: { X: Matrix; Y: Matrix } } {
+): {
+  train: { X: Matrix; Y: Matrix };
+  val: { X: Matrix; Y: Matrix };
+  /** The training rows chosen (null: the first rows, unshuffled). */
+  trainRows: Uint32Array | null;
+} {
   const n = X.batch;
   const at = Math.floor(n * (1 - split.fraction)); // Keras: ⌊n·(1 − s)⌋ rows train
   if (at < 1 || at >= n) {
@@ -493,6 +575,7 @@ function splitValidation(
     return {
       train: { X: rowsOf(X, nIn, 0, at), Y: rowsOf(Y, nOut, 0, at) },
       val: { X: rowsOf(X, nIn, at, n), Y: rowsOf(Y, nOut, at, n) },
+      trainRows: null,
     };
   }
   const next = mulberry32((seedState(seed) ^ SPLIT_SALT) >>> 0);
@@ -542,6 +625,7 @@ function splitValidation(
   return {
     train: { X: gather(X, nIn, trainRows), Y: gather(Y, nOut, trainRows) },
     val: { X: gather(X, nIn, valRows), Y: gather(Y, nOut, valRows) },
+    trainRows,
   };
 }
 
@@ -559,7 +643,7 @@ function epochOrder(order: Uint32Array, shuffle: boolean, seed: number, epoch: n
 }
 
 /** Combines per-chunk losses by the reduction: sums add, means weight by rows. */
-class LossTotal {
+export class LossTotal {
   #sum = 0;
   #rows = 0;
   constructor(readonly reduction: Reduction) {}
@@ -585,6 +669,7 @@ export function* evaluation(
   X: Matrix,
   Y: Matrix,
   metrics: readonly MetricName[],
+  weights: Float64Array | null = null,
 ): Generator<void, { loss: number } & MetricValues> {
   const { layers } = backend.spec;
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
@@ -594,7 +679,8 @@ export function* evaluation(
     const to = Math.min(X.batch, from + EVAL_CHUNK);
     const x = rowsOf(X, nIn, from, to);
     const y = rowsOf(Y, nOut, from, to);
-    total.add(backend.loss(x.data, y.data, x.batch), x.batch);
+    const w = weights?.subarray(from, to) ?? null;
+    total.add(backend.loss(x.data, y.data, x.batch, w), x.batch);
     acc.add(backend.output(x.batch), y.data, x.batch);
     yield;
   }
@@ -689,6 +775,16 @@ function notApplied(
       return error;
     }
   }
+  return diverged(backend, epoch, batch, loss);
+}
+
+/** The error for a training loss that is not finite on finite data (that step not applied). */
+export function diverged(
+  backend: Backend,
+  epoch: number,
+  batch: number,
+  loss: number,
+): DivergenceError {
   const finite = backend.getParams().every(Number.isFinite);
   return new DivergenceError(
     `the training loss became ${loss} at epoch ${epoch}, batch ${batch} (0-based); that step ` +
@@ -704,16 +800,119 @@ function notApplied(
   );
 }
 
-/** Runs the training loop of a validated plan. */
-export async function runFit(
+/** One applied training batch, as a {@link FitData} source reports it to the loop. */
+export interface TrainedBatch {
+  /** The batch's loss before its update. */
+  loss: number;
+  size: number;
+  /** The targets the metrics compare the outputs with: the batch's rows, or with `rows` all. */
+  y: Real;
+  /** The rows of `y` in this batch (in-memory data), or undefined when `y` is the batch. */
+  rows?: ArrayLike<number>;
+}
+
+/** Validation loss and metrics after an epoch. */
+export type Validation = { loss: number } & MetricValues;
+
+/**
+ * Where the loop's batches and validation come from: arrays in memory (below) or a dataset
+ * (`data/dataset.ts`). The loop keeps history, metrics, callbacks and early stopping.
+ */
+export interface FitData {
+  /**
+   * Trains epoch `epoch` (0-based in this `fit` call) batch by batch, batch `b` at the
+   * learning rate `rate(b)`, yielding after each
+   * applied batch (the backend's output still holds that batch's). Throws for bad data or a
+   * non-finite loss, with the parameters as after the last yielded batch.
+   */
+  epoch(
+    epoch: number,
+    rate: (batch: number) => number,
+  ): Iterable<TrainedBatch> | AsyncIterable<TrainedBatch>;
+  /** Batches per epoch when known in advance (a schedule then moves per batch), else null. */
+  readonly batchesPerEpoch: number | null;
+  /** Whether {@link validate} measures anything. */
+  readonly hasValidation: boolean;
+  /**
+   * Loss and metrics on the validation data after `epoch`; `pause` yields to the event loop
+   * (and throws when aborted or disposed) between chunks.
+   */
+  validate(epoch: number, pause: () => Promise<void>): Promise<Validation>;
+}
+
+/** Throws the DivergenceError of a validation loss that is not finite on finite data. */
+export function validationDiverged(epoch: number, loss: number): never {
+  throw new DivergenceError(
+    `the validation loss became ${loss} after epoch ${epoch} (0-based) on finite ` +
+      'validation data: the parameters overflowed. Try a smaller learningRate.',
+    epoch,
+    -1,
+    loss,
+  );
+}
+
+/** The training rows and validation rows of an in-memory `fit(x, y)`, as a {@link FitData}. */
+export function memoryData(
   ctx: FitContext,
   plan: Plan,
-  train: { X: Matrix; Y: Matrix },
+  train: TrainData,
   val: { X: Matrix; Y: Matrix } | null,
-): Promise<History> {
+): FitData {
   const { backend, reduction } = ctx;
   const { layers } = backend.spec;
   const [nIn, nOut] = [layers[0]!, layers[layers.length - 1]!];
+  const n = train.X.batch;
+  const order = new Uint32Array(n);
+  return {
+    *epoch(epoch, rate) {
+      epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
+      for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
+        const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
+        checkSize('x', train.X, nIn);
+        checkSize('y', train.Y, nOut);
+        const loss = backend.trainRows(train.X.data, train.Y.data, rows, rate(batch), train.W);
+        if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
+        yield { loss, size: rows.length, y: train.Y.data, rows };
+      }
+    },
+    batchesPerEpoch: Math.ceil(n / plan.batchSize),
+    hasValidation: val !== null,
+    async validate(epoch, pause) {
+      if (!val) throw new Error('no validation data');
+      const checkVal = () => {
+        checkSize('validation x', val.X, nIn);
+        checkSize('validation y', val.Y, nOut);
+      };
+      checkVal();
+      const run = evaluation(backend, reduction, val.X, val.Y, plan.metrics);
+      let step = run.next();
+      while (!step.done) {
+        await pause();
+        checkVal();
+        step = run.next();
+      }
+      if (!Number.isFinite(step.value.loss)) {
+        // Validation data is checked at the start like x and y; a non-finite loss now means
+        // it changed since, or the parameters overflowed (the next batch would say so).
+        for (const [name, m] of [
+          ['validation x', val.X],
+          ['validation y', val.Y],
+        ] as const) {
+          const bad = firstNonFinite(m, null, backend.dtype);
+          if (bad) throw changedToNonFinite(name, bad, ` after epoch ${epoch} (0-based)`);
+        }
+        validationDiverged(epoch, step.value.loss);
+      }
+      return step.value;
+    },
+  };
+}
+
+/** Runs the training loop of a validated plan over its data. */
+export async function runFit(ctx: FitContext, plan: Plan, data: FitData): Promise<History> {
+  const { backend, reduction } = ctx;
+  const { layers } = backend.spec;
+  const nOut = layers[layers.length - 1]!;
   const history: History = {
     epochs: 0,
     loss: [],
@@ -731,89 +930,76 @@ export async function runFit(
     ctx.live();
     if (plan.signal?.aborted) throw abortReason(plan.signal);
   };
-  const n = train.X.batch;
-  const order = new Uint32Array(n);
   let best = Infinity;
   let wait = 0;
   let bestParams: ArrayLike<number> | null = null;
+  const extras = new FitExtras(plan.extras, ctx);
+  // The rate of each batch: the schedule's (by batch when the source knows its batch count).
+  const rate = (epoch: number, batch: number): number =>
+    extras.rate(epoch, batch, data.batchesPerEpoch);
 
+  await extras.start();
   await checkpoint();
   for (let epoch = 0; epoch < plan.epochs; epoch++) {
-    epochOrder(order, plan.shuffle, ctx.seed, ctx.epochOffset + epoch);
     const total = new LossTotal(reduction);
     const epochMetrics = new MetricAccumulator(plan.metrics, nOut);
-    for (let start = 0, batch = 0; start < n; start += plan.batchSize, batch++) {
-      const rows = order.subarray(start, Math.min(n, start + plan.batchSize));
-      checkSize('x', train.X, nIn);
-      checkSize('y', train.Y, nOut);
-      const loss = backend.trainRows(train.X.data, train.Y.data, rows, ctx.learningRate());
-      if (!Number.isFinite(loss)) throw notApplied(backend, train, rows, epoch, batch, loss);
+    let batch = 0;
+    /** Books an applied batch; returns what `onBatchEnd` gets, if there is one. */
+    const account = (b: TrainedBatch): BatchLog | null => {
       ctx.batchCompleted?.();
-      const output = backend.output(rows.length);
-      epochMetrics.add(output, train.Y.data, rows.length, rows);
-      total.add(loss, rows.length);
-      if (plan.onBatchEnd) {
-        const batchMetrics = new MetricAccumulator(plan.metrics, nOut);
-        batchMetrics.add(output, train.Y.data, rows.length, rows);
-        await plan.onBatchEnd({
-          epoch,
-          batch,
-          size: rows.length,
-          loss,
-          ...batchMetrics.values(),
-        });
+      const output = backend.output(b.size);
+      epochMetrics.add(output, b.y, b.size, b.rows);
+      total.add(b.loss, b.size);
+      if (!plan.onBatchEnd) return null;
+      const batchMetrics = new MetricAccumulator(plan.metrics, nOut);
+      batchMetrics.add(output, b.y, b.size, b.rows);
+      return { epoch, batch, size: b.size, loss: b.loss, ...batchMetrics.values() };
+    };
+    const batches = data.epoch(epoch, (batch) => rate(epoch, batch));
+    // A sync source (arrays in memory) is not iterated with for-await: its promise per batch
+    // made tiny batches 40% slower.
+    if (Symbol.iterator in batches) {
+      for (const b of batches) {
+        const log = account(b);
+        if (log) await plan.onBatchEnd!(log);
+        batch++;
+        ctx.live(); // a callback may have disposed the network
+        await checkpoint();
       }
-      ctx.live(); // a callback may have disposed the network
-      await checkpoint();
+    } else {
+      for await (const b of batches) {
+        const log = account(b);
+        if (log) await plan.onBatchEnd!(log);
+        batch++;
+        ctx.live();
+        await checkpoint();
+      }
     }
 
-    const log: EpochLog = { epoch, loss: total.value, ...epochMetrics.values() };
-    if (val) {
-      const checkVal = () => {
-        checkSize('validation x', val.X, nIn);
-        checkSize('validation y', val.Y, nOut);
-      };
-      checkVal();
-      const run = evaluation(backend, reduction, val.X, val.Y, plan.metrics);
-      let step = run.next();
-      while (!step.done) {
-        await checkpoint();
-        checkVal();
-        step = run.next();
-      }
-      const { loss: valLoss, ...valMetrics } = step.value;
+    const log: EpochLog = {
+      epoch,
+      loss: total.value,
+      ...epochMetrics.values(),
+      learningRate: extras.lastRate,
+    };
+    if (data.hasValidation) {
+      const { loss: valLoss, ...valMetrics } = await data.validate(epoch, checkpoint);
       log.valLoss = valLoss;
       for (const m of plan.metrics) log[valName(m)] = valMetrics[m]!;
-      if (!Number.isFinite(log.valLoss)) {
-        // Validation data is checked at the start like x and y; a non-finite loss now means
-        // it changed since, or the parameters overflowed (the next batch would say so).
-        for (const [name, m] of [
-          ['validation x', val.X],
-          ['validation y', val.Y],
-        ] as const) {
-          const bad = firstNonFinite(m, null, backend.dtype);
-          if (bad) throw changedToNonFinite(name, bad, ` after epoch ${epoch} (0-based)`);
-        }
-        throw new DivergenceError(
-          `the validation loss became ${log.valLoss} after epoch ${epoch} (0-based) on finite ` +
-            'validation data: the parameters overflowed. Try a smaller learningRate.',
-          epoch,
-          -1,
-          log.valLoss,
-        );
-      }
     }
     history.epochs++;
     ctx.epochCompleted();
+    extras.epochEnd(log);
     history.loss.push(log.loss);
     for (const m of plan.metrics) history[m]!.push(log[m]!);
-    if (val) {
+    if (data.hasValidation) {
       history.valLoss.push(log.valLoss!);
       for (const m of plan.metrics) history[valName(m)]!.push(log[valName(m)]!);
     }
     await plan.onEpochEnd?.(log);
     ctx.live(); // a callback may have disposed the network: nothing below may touch it then
 
+    let stop = false;
     if (plan.early) {
       const value = plan.early.monitor === 'valLoss' ? log.valLoss! : log.loss;
       if (value < best - plan.early.minDelta) {
@@ -823,9 +1009,11 @@ export async function runFit(
         if (plan.early.restoreBestWeights) bestParams = backend.getParams();
       } else if (++wait >= Math.max(1, plan.early.patience)) {
         history.stoppedEarly = epoch + 1 < plan.epochs;
-        break;
+        stop = true;
       }
     }
+    await extras.afterEpoch(ctx.epochOffset + epoch + 1, stop || epoch + 1 === plan.epochs);
+    if (stop) break;
     await checkpoint();
   }
   if (bestParams && history.bestEpoch !== history.epochs - 1) backend.setParams(bestParams);

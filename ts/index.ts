@@ -18,6 +18,7 @@ export type { SaveOptions, SafetensorsSaveOptions, LoadOptions } from './network
 export { JSON_FORMAT_VERSION } from './io/json.js';
 export type { ModelJSON } from './io/json.js';
 export type { Architecture } from './io/record.js';
+export type { ClassWeight, WeightOptions } from './training/sample-weights.js';
 export type { WeightLayout, SafetensorsReadOptions } from './io/model-safetensors.js';
 export { FIT_DEFAULTS } from './fit.js';
 export type {
@@ -31,6 +32,16 @@ export type {
   ValMetricName,
   ValMetricValues,
 } from './fit.js';
+export { DEFAULT_SHUFFLE_BUFFER } from './data/dataset.js';
+export type { Dataset, DatasetItem, DatasetSource, DatasetFitOptions } from './data/dataset.js';
+export type {
+  LearningRateSchedule,
+  StepSchedule,
+  ExponentialSchedule,
+  CosineSchedule,
+  PlateauSchedule,
+} from './training/schedules.js';
+export type { CheckpointOptions, CheckpointInfo, CheckpointFormat } from './training/checkpoint.js';
 export { MODEL_DEFAULTS, ROW_SUM_TOLERANCE } from './model.js';
 export type {
   ActivationName,
@@ -43,6 +54,7 @@ export type {
   Optimizer,
   InitializerName,
 } from './model.js';
+export type { ClipOptions, Clipping } from './training/clipping.js';
 export { crossCheck, CROSS_CHECK_REL_FLOOR } from './cross-check.js';
 export type { CrossCheckResult, CrossCheckOptions, Difference } from './cross-check.js';
 export type { ThreadInfo, ThreadsOption } from './backends/wasm/threads.js';
@@ -69,4 +81,5 @@ export {
   OutOfMemoryError,
   WorkerError,
   type WorkerFailure,
+  CheckpointError,
 } from './errors.js';

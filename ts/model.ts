@@ -5,6 +5,12 @@
  * @module
  */
 import { OptionError, TargetError, describe } from './errors.js';
+import {
+  CLIP_KEYS,
+  resolveClipping,
+  type ClipOptions,
+  type Clipping,
+} from './training/clipping.js';
 import type { Ordering } from './types.js';
 
 /** Activation names. `'softmax'` is allowed on the last layer only. */
@@ -54,41 +60,73 @@ export function coreLoss(loss: LossName): CoreLoss {
 export type Reduction = 'sum' | 'mean';
 
 /** Optimizer names. */
-export type OptimizerName = 'sgd' | 'momentum' | 'adam';
+export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsprop';
 
 /**
  * An optimizer: a name (defaults below), or an object with the same defaults.
  * - `sgd`: `w ← w − a·g̃`.
  * - `momentum` (`momentum` μ = 0.9, `nesterov` false): `v ← μv + g̃`, `w ← w − a·v`
  *   (Nesterov: `w ← w − a·(g̃ + μv)`).
- * - `adam` (`beta1` 0.9, `beta2` 0.999, `epsilon` 1e-8): bias-corrected moments,
+ * - `adam` (`beta1` 0.9, `beta2` 0.999, `epsilon` 1e-8): bias-corrected moments of g̃,
  *   `w ← w − a·m̂ / (√v̂ + ε)`.
+ * - `adamw` (same, `weightDecay` default 0.01): Adam on g alone, the decay decoupled,
+ *   `w ← w − a·(λw + m̂ / (√v̂ + ε))` (Loshchilov & Hutter; `torch.optim.AdamW`).
+ * - `rmsprop` (`rho` 0.9, `epsilon` 1e-8): `v ← ρv + (1 − ρ)g̃²`, `w ← w − a·g̃ / (√v + ε)`.
  *
  * `g̃ = g + λ·w` with the L2 `weightDecay` λ (default 0) on weights; biases are not decayed,
  * and reported losses do not include the penalty. `a` is the network's `learningRate`.
+ * Every optimizer also takes gradient clipping, `clipNorm` and `clipValue` (see
+ * {@link ClipOptions}), applied to `g` before anything else.
  */
 export type OptimizerOption =
   | OptimizerName
-  | { type: 'sgd'; weightDecay?: number }
-  | { type: 'momentum'; momentum?: number; nesterov?: boolean; weightDecay?: number }
-  | { type: 'adam'; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number };
+  | ({ type: 'sgd'; weightDecay?: number } & ClipOptions)
+  | ({
+      type: 'momentum';
+      momentum?: number;
+      nesterov?: boolean;
+      weightDecay?: number;
+    } & ClipOptions)
+  | ({
+      type: 'adam';
+      beta1?: number;
+      beta2?: number;
+      epsilon?: number;
+      weightDecay?: number;
+    } & ClipOptions)
+  | ({
+      type: 'adamw';
+      beta1?: number;
+      beta2?: number;
+      epsilon?: number;
+      weightDecay?: number;
+    } & ClipOptions)
+  | ({ type: 'rmsprop'; rho?: number; epsilon?: number; weightDecay?: number } & ClipOptions);
 
-/** A resolved optimizer: every hyperparameter filled in. */
-export type Optimizer =
-  | { readonly type: 'sgd'; readonly weightDecay: number }
-  | {
-      readonly type: 'momentum';
-      readonly momentum: number;
-      readonly nesterov: boolean;
-      readonly weightDecay: number;
-    }
-  | {
-      readonly type: 'adam';
-      readonly beta1: number;
-      readonly beta2: number;
-      readonly epsilon: number;
-      readonly weightDecay: number;
-    };
+/** A resolved optimizer: every hyperparameter filled in; clipping keys only when set. */
+export type Optimizer = Clipping &
+  (
+    | { readonly type: 'sgd'; readonly weightDecay: number }
+    | {
+        readonly type: 'momentum';
+        readonly momentum: number;
+        readonly nesterov: boolean;
+        readonly weightDecay: number;
+      }
+    | {
+        readonly type: 'adam' | 'adamw';
+        readonly beta1: number;
+        readonly beta2: number;
+        readonly epsilon: number;
+        readonly weightDecay: number;
+      }
+    | {
+        readonly type: 'rmsprop';
+        readonly rho: number;
+        readonly epsilon: number;
+        readonly weightDecay: number;
+      }
+  );
 
 /**
  * Initializer names (`fan_in = n_i`, `fan_out = n_{i+1}` of weight layer `i`):
@@ -109,6 +147,10 @@ export interface ModelSpec {
   readonly loss: CoreLoss;
   readonly optimizer: Optimizer;
   readonly ordering: Ordering;
+  /** Dropout rate of each hidden layer's output (`layers.length − 2`); absent or all 0: none. */
+  readonly dropout?: readonly number[];
+  /** The 32-bit seed of the dropout masks (`seedState` of the `dropoutSeed` option). */
+  readonly dropoutSeed?: number;
 }
 
 export const ACTIVATIONS: readonly ActivationName[] = [
@@ -126,7 +168,7 @@ export const LOSSES: readonly LossName[] = [
   'categorical-cross-entropy',
   'sparse-categorical-cross-entropy',
 ];
-export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
+export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop'];
 export const INITIALIZERS: readonly InitializerName[] = [
   'uniform',
   'glorot-uniform',
@@ -145,7 +187,10 @@ export const MODEL_DEFAULTS = Object.freeze({
   beta1: 0.9,
   beta2: 0.999,
   epsilon: 1e-8,
+  rho: 0.9,
   weightDecay: 0,
+  /** AdamW's default decoupled decay (as `torch.optim.AdamW`). */
+  adamwWeightDecay: 0.01,
 });
 
 /** The reduction of each loss. */
@@ -318,50 +363,70 @@ export function resolveOptimizer(value: unknown): Optimizer {
   const weightDecay = hyper(
     'optimizer.weightDecay',
     obj['weightDecay'],
-    MODEL_DEFAULTS.weightDecay,
+    type === 'adamw' ? MODEL_DEFAULTS.adamwWeightDecay : MODEL_DEFAULTS.weightDecay,
     (v) => v >= 0,
     '>= 0',
   );
-  switch (type as OptimizerName) {
-    case 'sgd':
-      checkKeys('optimizer', obj, ['type', 'weightDecay']);
-      return { type: 'sgd', weightDecay };
-    case 'momentum': {
-      checkKeys('optimizer', obj, ['type', 'momentum', 'nesterov', 'weightDecay']);
-      const nesterov = obj['nesterov'] ?? false;
-      if (typeof nesterov !== 'boolean') {
-        throw new OptionError(`optimizer.nesterov must be a boolean, got ${describe(nesterov)}`);
+  const known = (keys: readonly string[]): void =>
+    checkKeys('optimizer', obj, ['type', ...keys, 'weightDecay', ...CLIP_KEYS]);
+  const epsilon = (): number =>
+    hyper('optimizer.epsilon', obj['epsilon'], MODEL_DEFAULTS.epsilon, (v) => v > 0, '> 0');
+  const rule = ((): Optimizer => {
+    switch (type as OptimizerName) {
+      case 'sgd':
+        known([]);
+        return { type: 'sgd', weightDecay };
+      case 'momentum': {
+        known(['momentum', 'nesterov']);
+        const nesterov = obj['nesterov'] ?? false;
+        if (typeof nesterov !== 'boolean') {
+          throw new OptionError(`optimizer.nesterov must be a boolean, got ${describe(nesterov)}`);
+        }
+        const momentum = hyper(
+          'optimizer.momentum',
+          obj['momentum'],
+          MODEL_DEFAULTS.momentum,
+          unit,
+          'in [0, 1)',
+        );
+        return { type: 'momentum', momentum, nesterov, weightDecay };
       }
-      const momentum = hyper(
-        'optimizer.momentum',
-        obj['momentum'],
-        MODEL_DEFAULTS.momentum,
-        unit,
-        'in [0, 1)',
-      );
-      return { type: 'momentum', momentum, nesterov, weightDecay };
+      case 'adam':
+      case 'adamw':
+        known(['beta1', 'beta2', 'epsilon']);
+        return {
+          type: type as 'adam' | 'adamw',
+          beta1: hyper('optimizer.beta1', obj['beta1'], MODEL_DEFAULTS.beta1, unit, 'in [0, 1)'),
+          beta2: hyper('optimizer.beta2', obj['beta2'], MODEL_DEFAULTS.beta2, unit, 'in [0, 1)'),
+          epsilon: epsilon(),
+          weightDecay,
+        };
+      case 'rmsprop':
+        known(['rho', 'epsilon']);
+        return {
+          type: 'rmsprop',
+          rho: hyper('optimizer.rho', obj['rho'], MODEL_DEFAULTS.rho, unit, 'in [0, 1)'),
+          epsilon: epsilon(),
+          weightDecay,
+        };
     }
-    case 'adam':
-      checkKeys('optimizer', obj, ['type', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
-      return {
-        type: 'adam',
-        beta1: hyper('optimizer.beta1', obj['beta1'], MODEL_DEFAULTS.beta1, unit, 'in [0, 1)'),
-        beta2: hyper('optimizer.beta2', obj['beta2'], MODEL_DEFAULTS.beta2, unit, 'in [0, 1)'),
-        epsilon: hyper(
-          'optimizer.epsilon',
-          obj['epsilon'],
-          MODEL_DEFAULTS.epsilon,
-          (v) => v > 0,
-          '> 0',
-        ),
-        weightDecay,
-      };
-  }
+  })();
+  return { ...rule, ...resolveClipping(obj) };
 }
 
-/** Optimizer state slots per parameter: 0 for SGD, 1 (velocity) for momentum, 2 (m, v) for Adam. */
+/** Optimizer state slots per parameter: 0 for SGD, 1 for momentum (velocity) and RMSprop
+ * (v), 2 (m, v) for Adam and AdamW. */
 export function stateSlots(optimizer: Optimizer): number {
-  return optimizer.type === 'sgd' ? 0 : optimizer.type === 'momentum' ? 1 : 2;
+  switch (optimizer.type) {
+    case 'sgd':
+      return 0;
+    case 'momentum':
+    case 'rmsprop':
+      return 1;
+    case 'adam':
+    case 'adamw':
+      return 2;
+  }
 }
 
 /** Validates `initializer` (one for all layers or one per layer); defaults per activation. */

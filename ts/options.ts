@@ -17,14 +17,21 @@ import {
   type Optimizer,
   type OptimizerOption,
 } from './model.js';
+import { resolveDropout, resolveDropoutSeed } from './training/dropout.js';
+import { parseSchedule, type LearningRateSchedule } from './training/schedules.js';
 import type { BackendName, Dtype, Ordering, WasmSource } from './types.js';
 
 /** Options of {@link Network.create}. Only `layers` is required. */
 export interface NetworkOptions<D extends Dtype = Dtype> {
   /** Layer sizes, input size first: `[n_0, n_1, …, n_L]`, at least two positive integers. */
   layers: readonly number[];
-  /** The optimizer's step size, a finite number > 0. Default {@link DEFAULTS}.learningRate (0.1). */
-  learningRate?: number;
+  /**
+   * The optimizer's step size, a finite number > 0. Default {@link DEFAULTS}.learningRate (0.1).
+   * Or a schedule (see `LearningRateSchedule`), saved with the model and used by every `fit`
+   * that passes no `learningRate` of its own; `net.learningRate` is then its `initial` (0.1 if
+   * not given).
+   */
+  learningRate?: number | LearningRateSchedule;
   /**
    * Activation of every weight layer (`'relu'`), or one per weight layer (an array of
    * `layers.length − 1` entries, e.g. `['relu', 'softmax']`). `'softmax'` only on the last.
@@ -51,6 +58,21 @@ export interface NetworkOptions<D extends Dtype = Dtype> {
    * The same seed gives the same initial parameters on both backends.
    */
   seed?: number;
+  /**
+   * Dropout on the hidden layers' outputs: one rate for every hidden layer (`0.2`) or one per
+   * hidden layer (`layers.length − 2` entries), each in [0, 1). Inverted dropout: during
+   * training steps (`trainStep`, `fit`) each unit is zeroed with probability `p` and the kept
+   * ones are scaled by `1/(1 − p)`; `forward`, `predict`, `evaluate`, `loss` and `gradients`
+   * use the whole network. Default 0 (none). Saved with the architecture; ONNX export drops it
+   * (inference only).
+   */
+  dropout?: number | readonly number[];
+  /**
+   * Seed of the dropout masks: any safe integer. Default: `seed`. The mask of a training step
+   * is a function of this seed, the optimizer step count and the unit's position, the same on
+   * both backends, so a run resumed from a saved training state draws the same masks.
+   */
+  dropoutSeed?: number;
   /**
    * Where to load the WebAssembly module from (only used by `backend: 'wasm'`). Default: the
    * file next to the bundle, `wasm_mlp_relaxed.wasm` where the engine validates relaxed SIMD,
@@ -82,6 +104,8 @@ export const DEFAULTS = Object.freeze({
 export interface ResolvedOptions<D extends Dtype = Dtype> {
   readonly layers: readonly number[];
   readonly learningRate: number;
+  /** The schedule given as `learningRate` (its `initial` filled in), or null. */
+  readonly schedule: LearningRateSchedule | null;
   readonly activations: readonly Activation[];
   readonly loss: LossName;
   readonly optimizer: Optimizer;
@@ -90,6 +114,9 @@ export interface ResolvedOptions<D extends Dtype = Dtype> {
   readonly dtype: D;
   readonly backend: BackendName;
   readonly seed: number;
+  /** One rate per hidden layer (all 0: no dropout). */
+  readonly dropout: readonly number[];
+  readonly dropoutSeed: number;
   readonly wasm: WasmSource | undefined;
   readonly threads: ThreadsOption;
 }
@@ -105,6 +132,8 @@ const KNOWN_KEYS = [
   'dtype',
   'backend',
   'seed',
+  'dropout',
+  'dropoutSeed',
   'wasm',
   'threads',
 ];
@@ -222,7 +251,15 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
     }
   }
   const layers = checkLayers(options.layers);
-  const learningRate = checkLearningRate(options.learningRate ?? DEFAULTS.learningRate);
+  let schedule: LearningRateSchedule | null = null;
+  if (typeof options.learningRate === 'object' && options.learningRate !== null) {
+    // `initial` filled in, so the saved schedule (and its identity for resuming) is complete.
+    const parsed = parseSchedule(options.learningRate, null, false);
+    schedule = { ...parsed, initial: parsed.initial ?? DEFAULTS.learningRate };
+  }
+  const learningRate = checkLearningRate(
+    schedule?.initial ?? options.learningRate ?? DEFAULTS.learningRate,
+  );
   const loss = resolveLoss(options.loss);
   const activations = resolveActivations(options.activation, layers, loss);
   const optimizer = resolveOptimizer(options.optimizer);
@@ -231,6 +268,13 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
     'exact',
     'update-first',
   ]);
+  if (ordering === 'update-first' && optimizer.clipNorm !== undefined) {
+    throw new OptionError(
+      "optimizer.clipNorm needs ordering 'exact': the global gradient norm exists only once " +
+        "every layer's gradient is computed, and 'update-first' updates each layer before the " +
+        'next gradient exists (clipValue, per element, works with both orderings)',
+    );
+  }
   const dtype = checkEnum('dtype', options.dtype ?? DEFAULTS.dtype, ['f32', 'f64']) as D;
   const backend = checkEnum('backend', options.backend ?? DEFAULTS.backend, ['wasm', 'reference']);
   // Numbers that are finite in float64 but not in an f32 network's storage.
@@ -245,6 +289,8 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
     throw new OptionError(`seed must be a safe integer, got ${describe(seed)}`);
   }
+  const dropout = resolveDropout(options.dropout, layers);
+  const dropoutSeed = resolveDropoutSeed(options.dropoutSeed, seed);
   const wasm = options.wasm;
   if (wasm !== undefined && !isWasmSource(wasm)) {
     throw new OptionError(
@@ -255,6 +301,7 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
   return {
     layers,
     learningRate,
+    schedule,
     activations,
     loss,
     optimizer,
@@ -263,6 +310,8 @@ export function resolveOptions<D extends Dtype>(options: NetworkOptions<D>): Res
     dtype,
     backend,
     seed,
+    dropout,
+    dropoutSeed,
     wasm,
     threads: checkThreads(options.threads ?? 'auto'),
   };

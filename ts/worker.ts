@@ -18,12 +18,17 @@
  */
 export { serveTraining } from './worker/serve-training.js';
 export { trainInWorker } from './worker/train-in-worker.js';
+export { fitInWorker } from './worker/fit-in-worker.js';
+export type { FitRun, FitInWorkerOptions } from './worker/fit-in-worker.js';
 export type { TrainingRun, TrainInWorkerOptions } from './worker/train-in-worker.js';
 export type {
   FloatArray,
   TrainingProgress,
   TrainingRequest,
   TrainingResult,
+  FitRequest,
+  FitResult,
+  WorkerFitOptions,
 } from './worker/protocol.js';
 export { WorkerError } from './worker/errors.js';
 export type { WorkerFailure } from './worker/errors.js';

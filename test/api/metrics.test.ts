@@ -104,7 +104,13 @@ describe.each(BACKENDS)('metrics (%s)', (backend) => {
       onEpochEnd: (e) => void epochs.push(e),
     });
     expect(batches[0]).toBe('accuracy,batch,epoch,loss,mae,size');
-    expect(Object.keys(epochs[0]!).sort()).toEqual(['accuracy', 'epoch', 'loss', 'mae']);
+    expect(Object.keys(epochs[0]!).sort()).toEqual([
+      'accuracy',
+      'epoch',
+      'learningRate',
+      'loss',
+      'mae',
+    ]);
     expect(h.accuracy).toHaveLength(2);
     expect(h.mae).toHaveLength(2);
     expect(h.valAccuracy).toEqual([]);

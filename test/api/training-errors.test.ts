@@ -53,12 +53,12 @@ describe('training API: bad options at creation', () => {
       "loss 'binary-cross-entropy' needs activation 'sigmoid' on the last layer, got 'relu'",
     ],
     [
-      { layers: [2, 1], optimizer: 'rmsprop' },
-      "optimizer must be 'sgd', 'momentum' or 'adam' (or an object { type, … }), got 'rmsprop'",
+      { layers: [2, 1], optimizer: 'adagrad' },
+      "optimizer must be 'sgd', 'momentum', 'adam', 'adamw' or 'rmsprop' (or an object { type, … }), got 'adagrad'",
     ],
     [
       { layers: [2, 1], optimizer: { type: 'nadam' } },
-      "optimizer.type must be 'sgd', 'momentum' or 'adam' (or an object { type, … }), got 'nadam'",
+      "optimizer.type must be 'sgd', 'momentum', 'adam', 'adamw' or 'rmsprop' (or an object { type, … }), got 'nadam'",
     ],
     [
       { layers: [2, 1], optimizer: { type: 'adam', beta1: 1 } },

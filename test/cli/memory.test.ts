@@ -1,7 +1,9 @@
 // Peak memory of the CLI on a 10^6-row, 30 MB CSV (4 numeric features and a 3-class label):
 // train (1 epoch), evaluate and predict --out each stay under 400 MiB of peak RSS. Before the
-// rows were parsed straight into typed arrays they peaked at 0.95, 0.89 and 1.6 GiB; now about
-// 0.2 GiB. Slow (about a minute on 2 cores) and memory-hungry, so opt-in: WASM_MLP_SLOW=1.
+// rows were parsed straight into typed arrays they peaked at 0.95, 0.89 and 1.6 GiB, then about
+// 0.2 GiB; read as streams (csv-stream.ts) they no longer grow with the file. Slow (about a
+// minute on 2 cores), so opt-in: WASM_MLP_SLOW=1. The default suite checks the same property
+// on smaller files: streaming-memory.test.ts.
 import { openSync, closeSync, mkdtempSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -40,14 +40,19 @@ const rustName = (name: string): string =>
 
 const ORDERINGS = Object.keys(ORDERING_CODES) as Ordering[];
 
+/** Rule names whose Rust capitalization is not derived from the TS name. */
+const RUST_RULES: Partial<Record<string, string>> = { adamw: 'AdamW', rmsprop: 'RmsProp' };
+
 /** The decoding that `spec` must get: its values under the Rust names (test_hooks.rs). */
 function expected(spec: ModelSpec): DecodedConfig {
-  const { type, weightDecay, ...hyperparameters } = spec.optimizer;
+  const { type, weightDecay, clipNorm, clipValue, ...hyperparameters } = spec.optimizer;
   return {
     ordering: rustName(spec.ordering),
     loss: rustName(spec.loss),
-    rule: { type: rustName(type), ...hyperparameters },
+    rule: { type: RUST_RULES[type] ?? rustName(type), ...hyperparameters },
     weight_decay: weightDecay,
+    clip_norm: clipNorm ?? null,
+    clip_value: clipValue ?? null,
     sizes: [...spec.layers],
     activations: spec.activations.map((a) =>
       a.type === 'leakyRelu' ? { type: 'LeakyRelu', slope: a.slope } : { type: rustName(a.type) },
@@ -75,7 +80,14 @@ const OPTIMIZER_VALUES: Optimizer[] = OPTIMIZERS.flatMap((type) => [
   ...(type === 'momentum'
     ? [resolveOptimizer({ type, momentum: 0.5, nesterov: true, weightDecay: 1e-5 })]
     : []),
-  ...(type === 'adam' ? [resolveOptimizer({ type, beta1: 0.8, beta2: 0.95, epsilon: 1e-6 })] : []),
+  ...(type === 'adam' || type === 'adamw'
+    ? [resolveOptimizer({ type, beta1: 0.8, beta2: 0.95, epsilon: 1e-6 })]
+    : []),
+  ...(type === 'rmsprop' ? [resolveOptimizer({ type, rho: 0.7, epsilon: 1e-5 })] : []),
+  // clipping, each alone and both
+  resolveOptimizer({ type, clipNorm: 2.5 }),
+  resolveOptimizer({ type, clipValue: 0.125 }),
+  resolveOptimizer({ type, clipNorm: 1e-3, clipValue: 7 }),
 ]);
 
 function check(spec: ModelSpec): void {
@@ -95,7 +107,7 @@ describe('TS encoder ↔ Rust decode_config', () => {
     for (const loss of new Set(LOSSES.map(coreLoss))) check({ ...BASE, loss });
   });
 
-  it('every optimizer with its hyperparameters and weight decay', () => {
+  it('every optimizer with its hyperparameters, weight decay and clipping', () => {
     for (const optimizer of OPTIMIZER_VALUES) check({ ...BASE, optimizer });
   });
 
@@ -111,7 +123,7 @@ describe('TS encoder ↔ Rust decode_config', () => {
 
   it('Rust rejects every code past the end of each TS table', () => {
     const block = encodeConfig(BASE);
-    const activationSlot = 8 + BASE.layers.length;
+    const activationSlot = 10 + BASE.layers.length;
     const tables: [string, Record<string, number>, number][] = [
       ['ordering', ORDERING_CODES, 0],
       ['loss', LOSS_CODES, 1],

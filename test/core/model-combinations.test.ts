@@ -1,7 +1,7 @@
 // Every activation × loss pairing: the gradient against central finite differences in f64 on
 // both backends, and wasm vs reference (forward, gradients, several optimizer steps with every
-// optimizer, both orderings, both dtypes) on random shapes whose widths are not multiples of
-// the SIMD width.
+// optimizer and per-element clipping, both orderings, both dtypes) on random shapes whose
+// widths are not multiples of the SIMD width.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../ts/backends/backend.js';
 import { ReferenceBackend } from '../../ts/backends/reference/network.js';
@@ -43,6 +43,10 @@ const OPTIMIZERS: Optimizer[] = [
   resolveOptimizer({ type: 'momentum', momentum: 0.8, nesterov: true, weightDecay: 0.01 }),
   resolveOptimizer('adam'),
   resolveOptimizer({ type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 }),
+  resolveOptimizer('adamw'),
+  resolveOptimizer({ type: 'rmsprop', rho: 0.8, weightDecay: 0.01 }),
+  // per-element clipping works with both orderings (clipNorm, exact only: clipping.test.ts)
+  resolveOptimizer({ type: 'momentum', clipValue: 0.05 }),
 ];
 
 const name = (a: Activation): string => (a.type === 'leakyRelu' ? `leakyRelu(${a.slope})` : a.type);

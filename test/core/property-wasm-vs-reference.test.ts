@@ -109,6 +109,9 @@ function illegality(o: Config['options']): string | null {
   if (out === 'softmax' && o.layers[n]! < 2) return 'softmax on a width-1 output';
   const required = requiredOutput(o.loss);
   if (required !== null && out !== required) return `${o.loss} without ${required}`;
+  if (o.ordering === 'update-first' && (o.optimizer as { clipNorm?: number }).clipNorm) {
+    return 'clipNorm with update-first';
+  }
   if (o.dtype === 'f32') {
     // A non-zero value that rounds to 0 in f32 (the options check rejects it).
     const values = [
@@ -182,8 +185,15 @@ function resolveDrawn(a: DrawnActivation, dtype: Dtype): ActivationOption {
 
 const weightDecay = fc.oneof(fc.constant(0), fc.double({ min: 1e-5, max: 0.1, noNaN: true }));
 
-const optimizer: fc.Arbitrary<OptimizerOption> = fc.oneof(
-  fc.constantFrom<OptimizerOption>('sgd', 'momentum', 'adam'),
+const adaptive = {
+  beta1: fc.double({ min: 0, max: 0.99, noNaN: true }),
+  beta2: fc.double({ min: 0.5, max: 0.9999, noNaN: true }),
+  epsilon: fc.constantFrom(1e-8, 1e-6, 1e-3),
+  weightDecay,
+};
+
+const rule: fc.Arbitrary<OptimizerOption> = fc.oneof(
+  fc.constantFrom<OptimizerOption>('sgd', 'momentum', 'adam', 'adamw', 'rmsprop'),
   weightDecay.map((d): OptimizerOption => ({ type: 'sgd', weightDecay: d })),
   fc
     .record({
@@ -192,19 +202,57 @@ const optimizer: fc.Arbitrary<OptimizerOption> = fc.oneof(
       weightDecay,
     })
     .map((m): OptimizerOption => ({ type: 'momentum', ...m })),
+  fc.record(adaptive).map((a): OptimizerOption => ({ type: 'adam', ...a })),
+  fc.record(adaptive).map((a): OptimizerOption => ({ type: 'adamw', ...a })),
   fc
     .record({
-      beta1: fc.double({ min: 0, max: 0.99, noNaN: true }),
-      beta2: fc.double({ min: 0.5, max: 0.9999, noNaN: true }),
+      // ρ ≥ 0.5 as Adam's β₂: near 0, v forgets the warm state at once and RMSprop is sign
+      // descent, g̃/(|g̃| + ε), where update-first carries one layer's rounding into the next
+      // layers' gradients unbounded (seen: 1.0000018e-12 in f64 at ρ = 1e-33)
+      rho: fc.double({ min: 0.5, max: 0.999, noNaN: true }),
       epsilon: fc.constantFrom(1e-8, 1e-6, 1e-3),
       weightDecay,
     })
-    .map((a): OptimizerOption => ({ type: 'adam', ...a })),
+    .map((a): OptimizerOption => ({ type: 'rmsprop', ...a })),
 );
 
 /**
+ * Gradient clipping on 1 optimizer in 4: clipNorm and/or clipValue over several decades, so it
+ * bites on some steps and not on others (clipNorm with 'update-first' is illegal: illegality).
+ */
+const clipping = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({}) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record(
+        {
+          clipNorm: fc.double({ min: 1e-3, max: 10, noNaN: true }),
+          clipValue: fc.double({ min: 1e-4, max: 1, noNaN: true }),
+        },
+        { requiredKeys: [] },
+      )
+      .map((c) => ({ ...c })),
+  },
+);
+
+const optimizer: fc.Arbitrary<OptimizerOption> = fc
+  .tuple(rule, clipping)
+  .map(([o, clip]): OptimizerOption =>
+    typeof o === 'string' ? { type: o, ...clip } : { ...o, ...clip },
+  );
+
+/** The optimizer without clipNorm (which 'update-first' does not allow). */
+function withoutClipNorm(o: OptimizerOption): OptimizerOption {
+  if (typeof o === 'string') return o;
+  const { clipNorm: _, ...rest } = o;
+  return rest;
+}
+
+/**
  * A configuration. `legalize` (true 7 times in 8) repairs the activations to what the loss and
- * widths allow; otherwise they are left as drawn, so illegal pairings come up regularly.
+ * widths allow, and drops clipNorm with 'update-first'; otherwise they are left as drawn, so
+ * illegal pairings come up regularly.
  */
 const config = (wide: boolean, long: boolean): fc.Arbitrary<Config> =>
   fc
@@ -245,7 +293,10 @@ const config = (wide: boolean, long: boolean): fc.Arbitrary<Config> =>
           layers,
           activation: acts,
           loss: c.loss,
-          optimizer: c.optimizer,
+          optimizer:
+            c.legalize && c.ordering === 'update-first'
+              ? withoutClipNorm(c.optimizer)
+              : c.optimizer,
           ...(initializer === undefined ? {} : { initializer }),
           ordering: c.ordering,
           dtype: c.dtype,
@@ -256,7 +307,7 @@ const config = (wide: boolean, long: boolean): fc.Arbitrary<Config> =>
         batches: c.batches,
         steps: c.steps,
         dataSeed: c.dataSeed,
-        warm: c.warm || (c.ordering === 'update-first' && isAdam(c.optimizer)),
+        warm: c.warm || (c.ordering === 'update-first' && isAdaptive(c.optimizer)),
       };
     });
 
@@ -385,18 +436,30 @@ function tensors(flat: Real, layers: readonly number[]): Real[] {
  * each difference removed (toward the reference's), for cmp.
  */
 function explainAdam(
+  optimizer: Optimizer,
   pw: Real,
   pr: Real,
   before: Real,
   sw: ArrayLike<number>,
   sr: ArrayLike<number>,
+  grads?: readonly [Real, Real],
 ): Float64Array {
   const P = pr.length;
   const rel = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.abs(b));
+  // RMSprop: u = g̃/(√v + ε), v in its one slot, no m: the gradients' own relative difference
+  // (which v, holding g̃², cannot show when a gradient near 0 changes sign) stands in for
+  // Adam's ρ_m. AdamW's λw term is not amplified.
+  const rmsprop = optimizer.type === 'rmsprop';
+  const v = rmsprop ? 0 : P;
   return Float64Array.from(pw, (w, i) => {
     const r = pr[i]!;
-    const allowance =
-      2 * Math.abs(before[i]! - r) * (rel(sw[i]!, sr[i]!) + rel(sw[P + i]!, sr[P + i]!) / 2);
+    const rhoV = rel(sw[v + i]!, sr[v + i]!);
+    const rhoM = !rmsprop
+      ? rel(sw[i]!, sr[i]!)
+      : grads === undefined
+        ? rhoV / 2
+        : rel(grads[0][i]!, grads[1][i]!);
+    const allowance = 2 * Math.abs(before[i]! - r) * (rhoM + rhoV / 2);
     const d = Math.abs(w - r);
     return d <= allowance ? r : r + Math.sign(w - r) * (d - allowance);
   });
@@ -411,7 +474,12 @@ function explainAdam(
  * difference (|1 − a·λ| > 1 per step for curvature λ), so a bound on compounded differences
  * would depend on the dynamics, not on the code.
  */
-function compareUpdate(w: Network<Dtype>, r: Network<Dtype>, before: Real): boolean {
+function compareUpdate(
+  w: Network<Dtype>,
+  r: Network<Dtype>,
+  before: Real,
+  grads?: readonly [Real, Real],
+): boolean {
   const { dtype, layers } = r;
   const pw = flatLayout(w.getParameters());
   const pr = flatLayout(r.getParameters());
@@ -430,7 +498,7 @@ function compareUpdate(w: Network<Dtype>, r: Network<Dtype>, before: Real): bool
     Float64Array.from(pr, (p, i) => Math.abs(p) + Math.abs(before[i]! - p)),
     layers,
   );
-  if (r.optimizer.type === 'adam') {
+  if (isAdaptive(r.optimizer)) {
     const rts = tensors(pr, layers);
     const raw = tensors(pw, layers).map((t, i) => {
       const rt = rts[i]!;
@@ -440,7 +508,7 @@ function compareUpdate(w: Network<Dtype>, r: Network<Dtype>, before: Real): bool
     cmp(
       dtype,
       'parameters',
-      tensors(explainAdam(pw, pr, before, sw.state, sr.state), layers),
+      tensors(explainAdam(r.optimizer, pw, pr, before, sw.state, sr.state, grads), layers),
       tensors(pr, layers),
       scale,
     );
@@ -452,22 +520,29 @@ function compareUpdate(w: Network<Dtype>, r: Network<Dtype>, before: Real): bool
   return true;
 }
 
-function isAdam(o: OptimizerOption): boolean {
-  return o === 'adam' || (typeof o === 'object' && o.type === 'adam');
+/** Adam, AdamW and RMSprop: updates divided by √v (see explainAdam). */
+function isAdaptive(o: OptimizerOption): boolean {
+  const type = typeof o === 'string' ? o : o.type;
+  return type === 'adam' || type === 'adamw' || type === 'rmsprop';
 }
 
-/** A random optimizer state: Adam m in ±0.01, v in [1e-3, 0.1]; momentum v in ±0.1; step 1–1000. */
+/**
+ * A random optimizer state: Adam's and AdamW's m in ±0.01, v in [1e-3, 0.1]; RMSprop's v in
+ * [1e-3, 0.1]; momentum v in ±0.1; step 1–1000.
+ */
 function warmState(
   next: (lo?: number, hi?: number) => number,
   optimizer: Optimizer,
   P: number,
 ): { state: number[]; step: number } {
   const state =
-    optimizer.type === 'adam'
+    optimizer.type === 'adam' || optimizer.type === 'adamw'
       ? [...randArray(next, P, -0.01, 0.01), ...randArray(next, P, 1e-3, 0.1)]
-      : optimizer.type === 'momentum'
-        ? randArray(next, P, -0.1, 0.1)
-        : [];
+      : optimizer.type === 'rmsprop'
+        ? randArray(next, P, 1e-3, 0.1)
+        : optimizer.type === 'momentum'
+          ? randArray(next, P, -0.1, 0.1)
+          : [];
   return { state, step: 1 + Math.floor(next(0, 1000)) };
 }
 
@@ -578,7 +653,7 @@ function compareTraining(c: Config, w: Network<Dtype>, r: Network<Dtype>): void 
     counts.batches++;
     if (loss === 'half-sse') {
       // half-sse sums over rows and outputs: scale its step so linear layers do not diverge
-      w.learningRate = r.learningRate = learningRate! / (batch * nOut);
+      w.learningRate = r.learningRate = (learningRate as number) / (batch * nOut);
     }
     const x = Float64Array.from(randArray(next, batch * nIn, -2, 2));
     const y = validTargets(next, loss, batch, nOut);
@@ -602,19 +677,26 @@ function compareTraining(c: Config, w: Network<Dtype>, r: Network<Dtype>): void 
       return false;
     };
     if (!stable(gw.loss, gr.loss)) return;
+    /** RMSprop: each backend's gradient at the step's parameters (see explainAdam). */
+    const stepGrads = (): [Real, Real] | undefined =>
+      r.optimizer.type === 'rmsprop'
+        ? [flatLayout(w.gradients(x, y)), flatLayout(r.gradients(x, y))]
+        : undefined;
     for (let s = 0; s < c.steps; s++) {
       if (s > 0 && !smooth()) return;
       const before = flatLayout(r.getParameters());
+      const grads = stepGrads();
       if (!stable(w.trainStep(x, y), r.trainStep(x, y))) return;
-      if (!compareUpdate(w, r, before)) return;
+      if (!compareUpdate(w, r, before, grads)) return;
     }
     // the split path: forward, then backward from its cache
     if (!smooth() || !stable(w.loss(x, y), r.loss(x, y))) return;
+    const grads = stepGrads();
     cmp(dtype, 'forward', [w.forward(x)], [r.forward(x)]);
     const before = flatLayout(r.getParameters());
     w.backward(y);
     r.backward(y);
-    if (!compareUpdate(w, r, before)) return;
+    if (!compareUpdate(w, r, before, grads)) return;
     cmp(dtype, 'loss', [[w.loss(x, y)]], [[r.loss(x, y)]]);
   }
 }
@@ -628,6 +710,8 @@ const OPTIMIZER_CYCLE: OptimizerOption[] = [
   { type: 'sgd', weightDecay: 0.05 },
   'momentum',
   { type: 'adam', beta1: 0.5, beta2: 0.9, epsilon: 1e-6, weightDecay: 0.01 },
+  { type: 'adamw', clipValue: 0.05 },
+  { type: 'rmsprop', rho: 0.8, weightDecay: 0.01, clipValue: 0.1 },
 ];
 const HIDDEN: ActivationOption[] = [
   'sigmoid',
@@ -667,7 +751,7 @@ function edge(
     },
     batches,
     steps: 2,
-    warm: i % 3 === 0 || (i % 2 === 1 && isAdam(OPTIMIZER_CYCLE[i % OPTIMIZER_CYCLE.length]!)),
+    warm: i % 3 === 0 || (i % 2 === 1 && isAdaptive(OPTIMIZER_CYCLE[i % OPTIMIZER_CYCLE.length]!)),
     dataSeed: 1000 + i,
   };
 }

@@ -21,6 +21,18 @@ for (const backend of ['wasm', 'reference'] as const) {
 cases.push(['wasm', 'f32', { type: 'momentum', nesterov: true }, 'json']);
 cases.push(['wasm', 'f64', { type: 'adam', weightDecay: 0.01 }, 'safetensors']);
 cases.push(['wasm', 'f32', 'sgd', 'safetensors']);
+// AdamW, RMSprop and gradient clipping, each backend and dtype, each format
+for (const backend of ['wasm', 'reference'] as const) {
+  for (const dtype of ['f32', 'f64'] as const) {
+    const other = dtype === 'f32' ? 'json' : 'safetensors';
+    const same = dtype === 'f32' ? 'safetensors' : 'json';
+    cases.push([backend, dtype, { type: 'adamw', weightDecay: 0.05, clipNorm: 0.5 }, same]);
+    cases.push([backend, dtype, { type: 'rmsprop', rho: 0.8, clipValue: 0.05 }, other]);
+  }
+}
+cases.push(['wasm', 'f64', { type: 'adamw', clipNorm: 0.3, clipValue: 0.02 }, 'json']);
+cases.push(['wasm', 'f32', { type: 'rmsprop', weightDecay: 0.01 }, 'safetensors']);
+cases.push(['wasm', 'f32', { type: 'momentum', clipNorm: 0.2 }, 'safetensors']);
 
 describe('resuming fit from a saved training state', () => {
   it.each(cases)(

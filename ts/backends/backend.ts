@@ -33,7 +33,15 @@ export function gatherRows<A extends Real>(
   return dst;
 }
 
-/** The math engine behind a {@link Network}. */
+/**
+ * The math engine behind a {@link Network}.
+ *
+ * `weights` (optional, on the loss-computing calls): one loss weight per batch row (for
+ * `trainRows`: per row of the whole data set, gathered like `x`), finite and ≥ 0; the loss is
+ * then `Σ_r w_r·ℓ_r`, divided by the batch size for the mean losses (Keras's reduction), and
+ * each row's output delta is scaled by its weight. Dropout (`spec.dropout`) applies only in
+ * `trainStep` / `trainRows`.
+ */
 export interface Backend {
   readonly dtype: Dtype;
   /** Layers, activations, loss, optimizer, ordering. */
@@ -61,16 +69,22 @@ export interface Backend {
    * forward + loss + backward; returns the loss before the update. A non-finite loss skips
    * the update (parameters, optimizer state and step count unchanged).
    */
-  trainStep(x: Real, y: Real, batch: number, learningRate: number): number;
+  trainStep(x: Real, y: Real, batch: number, learningRate: number, weights?: Real | null): number;
   /**
    * {@link trainStep} on the rows `rows` of `x` and `y` (the whole data set, row-major),
    * gathered straight into the backend's batch buffers.
    */
-  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number;
+  trainRows(
+    x: Real,
+    y: Real,
+    rows: ArrayLike<number>,
+    learningRate: number,
+    weights?: Real | null,
+  ): number;
   /** forward + loss + gradient (no update); returns the flat gradient (copy) and the loss. */
-  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number };
+  gradients(x: Real, y: Real, batch: number, weights?: Real | null): { grads: Real; loss: number };
   /** forward + loss. */
-  loss(x: Real, y: Real, batch: number): number;
+  loss(x: Real, y: Real, batch: number, weights?: Real | null): number;
   /** A new, independent backend of the same kind, configuration and current parameters. */
   clone(): Backend;
   /** Frees what the backend owns. Idempotent. */

@@ -5,15 +5,12 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { Network, type ActivationName, type Dtype, type OptimizerName } from '../index.js';
-import { mulberry32, seedState } from '../init.js';
 import { toONNX } from '../onnx.js';
 import { openAtomic, writeFileAtomic } from './atomic-write.js';
-import { readTable, scanCsv } from './csv.js';
+import { chunks, csvDataset, rereadable, scanTraining, splitRows } from './csv-stream.js';
 import {
   decodeRow,
   decodeValue,
-  encodeClassIds,
-  encodeTargets,
   encodingFromMetadata,
   encodingToMetadata,
   fitEncoding,
@@ -24,6 +21,13 @@ import {
   type Task,
 } from './encoding.js';
 import { CliError } from './errors.js';
+import {
+  checkResumed,
+  checkpointOption,
+  preflightCheckpoint,
+  resumeFile,
+  type CheckpointFlags,
+} from './checkpoint.js';
 import { loadModel, saveModel } from './model-file.js';
 import {
   preflightEvaluate,
@@ -49,102 +53,105 @@ export interface TrainOptions {
   learningRate: number;
   task: Task | 'auto';
   validationSplit?: number;
+  /** Dropout rate of every hidden layer (0: none). */
+  dropout: number;
   standardize: boolean;
+  shuffleBuffer: number;
   seed: number;
   dtype: Dtype;
   out: string;
 }
 
-/** A seeded permutation of 0…n−1 (Fisher–Yates over the library's mulberry32), for the split. */
-function permutation(n: number, seed: number): Uint32Array {
-  const next = mulberry32(seedState(seed));
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor((next() * (i + 1)) / 0x1_0000_0000);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
+export type TrainCommandOptions = TrainOptions & CheckpointFlags;
 
-/**
- * Reorders the rows of a row-major matrix in place so that row i becomes the old row
- * `order[i]` (following each cycle of the permutation with one spare row), so shuffling a
- * large table costs one row and a bitmap instead of a second matrix.
- */
-function permuteRows(m: Float64Array, width: number, order: Uint32Array): Float64Array {
-  const done = new Uint8Array(order.length);
-  const spare = new Float64Array(width);
-  for (let start = 0; start < order.length; start++) {
-    if (done[start]) continue;
-    spare.set(m.subarray(start * width, (start + 1) * width));
-    let i = start;
-    for (;;) {
-      done[i] = 1;
-      const from = order[i]!;
-      if (from === start) {
-        m.set(spare, i * width);
-        break;
-      }
-      m.copyWithin(i * width, from * width, (from + 1) * width);
-      i = from;
-    }
-  }
-  return m;
-}
-
-export async function train(o: TrainOptions, print: Print): Promise<void> {
+export async function train(o: TrainCommandOptions, print: Print): Promise<void> {
   // A bad model file name or an unwritable directory fails now, not after the training.
   preflightTrain(o);
-  const table = readTable(o.data, (columns) =>
+  preflightCheckpoint(o);
+  const resume = resumeFile(o);
+  // A resumed run takes the architecture and the seed (which picks the validation rows and
+  // orders the training rows) from its file.
+  const resumed = resume === undefined ? null : await loadModel(resume);
+  const seed = resumed?.seed ?? o.seed;
+  if (!rereadable(o.data)) {
+    throw new CliError(
+      `train reads '${o.data}' several times (statistics, then once per epoch): it must be a regular file, not a pipe or a device`,
+    );
+  }
+  // First pass: every cell checked, the row count, classes and standardisation statistics.
+  const scan = await scanTraining(o.data, (columns) =>
     trainingSelection(o.data, columns, o.target, o.features, o.task),
   );
-  const enc = fitEncoding(table, o.task, o.standardize);
-  const rows = table.rows;
-  // Rows in a seeded random order, so a validation split is not e.g. one class of a sorted file.
-  const order = permutation(rows, o.seed);
-  // Raw features: the network standardises them (its normalization, saved in the model).
-  const x = permuteRows(table.x, enc.features.length, order);
-  const y = permuteRows(encodeTargets(table, enc), outputWidth(enc), order);
+  const enc = fitEncoding(scan, o.task, o.standardize);
+  const rows = scan.rows;
+  // Keras counts ⌊n·(1 − s)⌋ training rows; the validation rows are a seeded random choice.
+  const trainRows = o.validationSplit ? Math.floor(rows * (1 - o.validationSplit)) : rows;
+  if (o.validationSplit && (trainRows < 1 || trainRows >= rows)) {
+    throw new CliError(
+      `--validation-split ${o.validationSplit} of ${rows} rows leaves ${trainRows} training and ${rows - trainRows} validation rows; each needs at least 1`,
+    );
+  }
+  const isVal = o.validationSplit ? splitRows(rows, rows - trainRows, seed) : undefined;
+  const trainData = csvDataset(o.data, enc, scan.columns, isVal);
+  const valData = isVal
+    ? csvDataset(o.data, enc, scan.columns, () => {
+        const taken = isVal();
+        return (row) => !taken(row);
+      })
+    : undefined;
   const classify = enc.task === 'classification';
   const hidden = o.layers.length;
-  const net = await Network.create({
-    layers: [enc.features.length, ...o.layers, outputWidth(enc)],
-    activation: [
-      ...Array<ActivationName>(hidden).fill(o.activation),
-      classify ? 'softmax' : 'linear',
-    ],
-    loss: classify ? 'categorical-cross-entropy' : 'mse',
-    optimizer: o.optimizer,
-    learningRate: o.learningRate,
-    seed: o.seed,
-    dtype: o.dtype,
-  });
-  net.metadata = encodingToMetadata(enc);
-  net.setNormalization(enc.normalization);
-  const trainRows = o.validationSplit ? Math.floor(rows * (1 - o.validationSplit)) : rows;
+  const layers = [enc.features.length, ...o.layers, outputWidth(enc)];
+  const net =
+    resumed ??
+    (await Network.create({
+      layers,
+      activation: [
+        ...Array<ActivationName>(hidden).fill(o.activation),
+        classify ? 'softmax' : 'linear',
+      ],
+      loss: classify ? 'categorical-cross-entropy' : 'mse',
+      optimizer: o.optimizer,
+      learningRate: o.learningRate,
+      seed: o.seed,
+      dtype: o.dtype,
+      dropout: o.dropout,
+    }));
+  if (resumed) {
+    checkResumed(resume!, resumed, layers);
+  } else {
+    net.metadata = encodingToMetadata(enc);
+    // Raw features: the network standardises them (its normalization, saved in the model).
+    net.setNormalization(enc.normalization);
+  }
+  const epochs = Math.max(0, o.epochs - net.epochsTrained);
   const batchSize = Math.min(o.batchSize, trainRows);
   print(
     `${rows} rows, ${enc.features.length} features, ${classify ? `classification (${enc.classes.length} classes: ${enc.classes.join(', ')})` : `regression of '${enc.target}'`}; ` +
-      `layers ${net.layers.join('-')}, ${o.activation}, ${o.optimizer} lr ${o.learningRate}`,
+      `layers ${net.layers.join('-')}, ${resumed ? '' : `${o.activation}, `}${net.optimizer.type} lr ${net.learningRate}` +
+      (resumed ? `; resuming from ${resume} after epoch ${net.epochsTrained} of ${o.epochs}` : ''),
   );
   const batches = Math.ceil(trainRows / batchSize);
-  const progress = createProgress(o.epochs, batches, classify, print);
+  const progress = createProgress(epochs, batches, classify, print);
   const started = performance.now();
   try {
-    await net.fit(x, y, {
-      epochs: o.epochs,
-      batchSize,
-      ...(o.validationSplit ? { validationSplit: o.validationSplit } : {}),
-      onBatchEnd: (b) => progress.batch(b),
-      onEpochEnd: (e) => progress.epoch(e),
-    });
+    if (epochs > 0) {
+      await net.fit(trainData, {
+        epochs,
+        batchSize,
+        shuffleBuffer: o.shuffleBuffer,
+        ...(valData ? { validationData: valData } : {}),
+        ...checkpointOption(o),
+        onBatchEnd: (b) => progress.batch(b),
+        onEpochEnd: (e) => progress.epoch(e),
+      });
+    }
   } finally {
     progress.stop();
   }
   const seconds = (performance.now() - started) / 1000;
   saveModel(net, o.out);
-  print(`trained ${o.epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
+  print(`trained ${epochs} epochs in ${seconds.toFixed(1)} s; saved ${o.out}`);
 }
 
 /**
@@ -164,54 +171,56 @@ async function modelWithEncoding(
   return { net, enc };
 }
 
+/** Rows per chunk of `evaluate` and `predict` (bounded memory, few calls). */
+const CHUNK_ROWS = 4096;
+
 export async function evaluate(o: { model: string; data: string }, print: Print): Promise<void> {
   preflightEvaluate(o);
   const { net, enc } = await modelWithEncoding(o.model);
-  const table = readTable(o.data, () => modelSelection(enc, true));
-  const x = table.x;
   // A model trained by the API on class ids (the CLI itself trains on one-hot rows).
-  const y =
-    net.lossName === 'sparse-categorical-cross-entropy'
-      ? encodeClassIds(table, enc)
-      : encodeTargets(table, enc);
-  const { loss, accuracy } = net.evaluate(x, y);
-  print(`rows ${table.rows}`);
-  if (enc.task === 'classification') {
-    print(`loss ${loss.toFixed(4)} (categorical cross-entropy)`);
-    print(`accuracy ${accuracy!.toFixed(4)}`);
-  } else {
-    const out = net.predict(x);
-    const actual = table.target!.values!;
-    let [se, ae] = [0, 0];
-    for (let r = 0; r < table.rows; r++) {
-      const d = decodeValue(out, r, enc) - actual[r]!;
-      se += d * d;
-      ae += Math.abs(d);
+  const sparse = net.lossName === 'sparse-categorical-cross-entropy';
+  const k = outputWidth(enc);
+  const onehot = new Float64Array(CHUNK_ROWS * k);
+  // Every loss the CLI meets averages over rows, except 'half-sse', which sums.
+  const sums = net.lossName === 'half-sse';
+  let [rows, loss, correct, se, ae] = [0, 0, 0, 0, 0];
+  for await (const c of chunks(o.data, modelSelection(enc, true), { rows: CHUNK_ROWS })) {
+    if (enc.task === 'classification') {
+      const ids = c.ids!;
+      let y: Int32Array | Float64Array = ids;
+      if (!sparse) {
+        y = onehot.subarray(0, c.rows * k).fill(0);
+        for (let r = 0; r < c.rows; r++) y[r * k + ids[r]!] = 1;
+      }
+      const e = net.evaluate(c.x, y);
+      loss += sums ? e.loss : e.loss * c.rows;
+      correct += e.accuracy! * c.rows;
+    } else {
+      const out = net.predict(c.x);
+      for (let r = 0; r < c.rows; r++) {
+        const d = decodeValue(out, r, enc) - c.values![r]!;
+        se += d * d;
+        ae += Math.abs(d);
+      }
     }
-    const mse = se / table.rows;
+    rows += c.rows;
+  }
+  print(`rows ${rows}`);
+  if (enc.task === 'classification') {
+    print(`loss ${(sums ? loss : loss / rows).toFixed(4)} (categorical cross-entropy)`);
+    print(`accuracy ${(correct / rows).toFixed(4)}`);
+  } else {
+    const mse = se / rows;
     print(`mse ${mse.toPrecision(6)}`);
     print(`rmse ${Math.sqrt(mse).toPrecision(6)}`);
-    print(`mae ${(ae / table.rows).toPrecision(6)}`);
+    print(`mae ${(ae / rows).toPrecision(6)}`);
   }
-}
-
-/** Rows per chunk of predict's CSV output (bounded memory, few writes). */
-const CHUNK_ROWS = 4096;
-
-/** The network outputs for every row of `data` (the parsed table is garbage once this returns). */
-function predictRows(
-  net: Network<Dtype>,
-  enc: Encoding,
-  data: string,
-): { out: ArrayLike<number>; rows: number; columns: string[] } {
-  const table = readTable(data, () => modelSelection(enc, false));
-  return { out: net.predict(table.x), rows: table.rows, columns: table.columns };
 }
 
 /**
  * Predicts every row and writes the rows plus a `predicted_<target>` column, to `o.out`
- * (atomically) or through `write` (stdout). The file is read twice (numbers first, then the
- * cells to echo) so no copy of its text is held, and the CSV goes out in chunks.
+ * (atomically) or through `write` (stdout), chunk by chunk as the file is read: one pass,
+ * memory bounded by the chunk.
  */
 export async function predict(
   o: { model: string; data: string; out?: string },
@@ -220,32 +229,26 @@ export async function predict(
 ): Promise<void> {
   preflightPredict(o);
   const { net, enc } = await modelWithEncoding(o.model);
-  const { out, rows, columns } = predictRows(net, enc, o.data);
   const column = `predicted_${enc.target}`;
-  const changed = () => new CliError(`'${o.data}' changed while it was being read`);
   const file = o.out === undefined ? undefined : openAtomic(o.out);
   const sink: Write = file ? (chunk) => file.write(chunk) : write;
+  let rows = 0;
+  let header: string[] = [];
   try {
-    let chunk: string[][] = [];
-    let r = 0;
-    scanCsv(
-      o.data,
-      (header) => {
-        if (header.join('\n') !== columns.join('\n')) throw changed();
-        chunk.push([...header, column]);
-      },
-      (record) => {
-        if (r >= rows) throw changed();
-        record.push(decodeRow(out, r++, enc));
-        chunk.push(record);
-        if (chunk.length >= CHUNK_ROWS) {
-          sink(stringify(chunk));
-          chunk = [];
-        }
-      },
-    );
-    if (r !== rows) throw changed();
-    if (chunk.length > 0) sink(stringify(chunk));
+    const read = chunks(o.data, modelSelection(enc, false), {
+      rows: CHUNK_ROWS,
+      keepRecords: true,
+      onHeader: (columns) => (header = [...columns, column]),
+    });
+    for await (const c of read) {
+      const out = net.predict(c.x);
+      const records = c.records!;
+      for (let r = 0; r < c.rows; r++) records[r]!.push(decodeRow(out, r, enc));
+      // The header goes out with the first rows: a file without rows writes nothing.
+      if (rows === 0) records.unshift(header);
+      sink(stringify(records));
+      rows += c.rows;
+    }
     file?.commit();
   } catch (e) {
     file?.abort();

@@ -12,7 +12,9 @@
  * normalization have `feature_mean`, `feature_std` instead: read as the normalization.
  * @module
  */
-import type { Selection, Table, TargetSpec } from './csv.js';
+import type { Selection, TargetSpec } from './csv.js';
+import type { TrainingScan } from './csv-stream.js';
+import type { RunningMoments } from '../data/running-moments.js';
 import { decimalOrUndefined } from './decimal.js';
 // From the package entry, so cli.js imports it instead of bundling a second copy.
 import { Standardizer } from '../index.js';
@@ -76,16 +78,18 @@ export function modelSelection(enc: Encoding, withTarget: boolean): Selection {
 }
 
 /**
- * The encoding of a training table (read with `trainingSelection`). `task` `'auto'`:
+ * The encoding from `train`'s first pass over the file (see `csv-stream.ts`). `task` `'auto'`:
  * classification when the target column has any cell that is not a number, else regression.
  */
-export function fitEncoding(table: Table, task: Task | 'auto', standardize: boolean): Encoding {
-  const target = table.target!;
-  const resolved: Task = task === 'auto' ? (target.values ? 'regression' : 'classification') : task;
-  const f = table.features.length;
+export function fitEncoding(
+  scan: TrainingScan,
+  task: Task | 'auto',
+  standardize: boolean,
+): Encoding {
+  const resolved: Task = task === 'auto' ? (scan.values ? 'regression' : 'classification') : task;
   const enc: Encoding = {
-    features: [...table.features],
-    target: target.name,
+    features: [...scan.features],
+    target: scan.target,
     task: resolved,
     classes: [],
     normalization: null,
@@ -93,20 +97,32 @@ export function fitEncoding(table: Table, task: Task | 'auto', standardize: bool
     targetStd: 1,
   };
   if (resolved === 'classification') {
-    enc.classes = [...target.labels!].sort(compareLabels);
+    enc.classes = [...scan.labels!].sort(compareLabels);
     if (enc.classes.length < 2) {
       throw new CliError(
-        `the target '${target.name}' has only one class ('${enc.classes[0]}'); need at least 2`,
+        `the target '${scan.target}' has only one class ('${enc.classes[0]}'); need at least 2`,
       );
     }
   }
   if (standardize) {
-    // Overflow-safe moments (scaled by each column's largest magnitude); a constant column
-    // gets std 1.
-    enc.normalization = Standardizer.fit(table.x, f);
+    // Overflow-safe streaming moments; a constant column gets std 1 (as Standardizer.fit).
+    const column = (m: RunningMoments, name: string) => {
+      const { mean, std } = m.value;
+      if (!Number.isFinite(mean) || !Number.isFinite(std)) {
+        throw new CliError(
+          `column '${name}' spans more than float64 can hold (standard deviation ${std}); rescale it`,
+        );
+      }
+      return { mean, std: std > 0 ? std : 1 };
+    };
+    const cols = scan.moments.map((m, j) => column(m, scan.features[j]!));
+    enc.normalization = new Standardizer(
+      cols.map((c) => c.mean),
+      cols.map((c) => c.std),
+    );
     if (resolved === 'regression') {
-      const t = Standardizer.fit(target.values!, 1);
-      [enc.targetMean, enc.targetStd] = [t.mean[0]!, t.std[0]!];
+      const t = column(scan.values!, scan.target);
+      [enc.targetMean, enc.targetStd] = [t.mean, t.std];
     }
   }
   return enc;
@@ -123,32 +139,6 @@ function compareLabels(a: string, b: string): number {
 /** Output width: one per class, or 1 for regression. */
 export function outputWidth(enc: Encoding): number {
   return enc.task === 'classification' ? enc.classes.length : 1;
-}
-
-/** Targets: one-hot rows over the classes, or the standardized value. */
-export function encodeTargets(table: Table, enc: Encoding): Float64Array {
-  const target = table.target!;
-  if (enc.task === 'regression') {
-    const v = target.values!;
-    return Float64Array.from(v, (y) => (y - enc.targetMean) / enc.targetStd);
-  }
-  const k = enc.classes.length;
-  const ids = encodeClassIds(table, enc);
-  const y = new Float64Array(table.rows * k);
-  for (let r = 0; r < table.rows; r++) y[r * k + ids[r]!] = 1;
-  return y;
-}
-
-/**
- * The class id (index in `enc.classes`) of each row's target, for a classification: the
- * targets of a model with loss `'sparse-categorical-cross-entropy'`.
- */
-export function encodeClassIds(table: Table, enc: Encoding): Int32Array {
-  const target = table.target!;
-  const classOf = new Map(enc.classes.map((c, i) => [c, i]));
-  const toClass = Int32Array.from(target.labels!, (label) => classOf.get(label)!);
-  const codes = target.codes!;
-  return Int32Array.from({ length: table.rows }, (_, r) => toClass[codes[r]!]!);
 }
 
 /** Row `r` of the network outputs → its value in the target's units (regression). */

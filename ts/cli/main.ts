@@ -47,6 +47,12 @@ function fraction(value: string): number {
   return n;
 }
 
+function rate(value: string): number {
+  const n = decimal(value, 'expected a dropout rate in [0, 1)');
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a dropout rate in [0, 1)');
+  return n;
+}
+
 function sizes(value: string): number[] {
   const list = value.split(',').map((s) => parseDecimal(s.trim()));
   if (!list.every((d) => d.ok && Number.isSafeInteger(d.value) && d.value > 0)) {
@@ -83,7 +89,7 @@ program
   .option('--batch-size <n>', 'rows per step', integer(1), 32)
   .addOption(
     new Option('--optimizer <name>', 'optimizer')
-      .choices(['adam', 'sgd', 'momentum'])
+      .choices(['adam', 'adamw', 'rmsprop', 'sgd', 'momentum'])
       .default('adam'),
   )
   .option('--learning-rate <a>', 'step size', positive, 0.01)
@@ -93,13 +99,29 @@ program
       .default('auto'),
   )
   .option('--validation-split <s>', 'hold out this fraction of the (shuffled) rows', fraction)
+  .option('--dropout <p>', 'dropout rate of every hidden layer while training', rate, 0)
   .option(
     '--no-standardize',
     'use the features as they are (default: standardize with the training mean/std)',
   )
+  .option(
+    '--shuffle-buffer <rows>',
+    'rows held in memory to shuffle the stream (a file with fewer rows is fully shuffled)',
+    integer(1),
+    100_000,
+  )
   .option('--seed <n>', 'seed of the initial weights, shuffles and split', integer(0), 1)
   .addOption(new Option('--dtype <dtype>', 'element type').choices(['f32', 'f64']).default('f32'))
   .requiredOption('--out <file>', 'where to save the model (.safetensors or .json)')
+  .option(
+    '--checkpoint <file>',
+    'save the model and its training state here every --checkpoint-every epochs (atomically)',
+  )
+  .option('--checkpoint-every <n>', 'epochs between checkpoints (default 1)', integer(1))
+  .option(
+    '--resume [file]',
+    'continue from a checkpoint (default: the --checkpoint file) with the epochs left of --epochs',
+  )
   .action((o) => train(o, print));
 
 program

@@ -5,11 +5,12 @@
  * ```
  * { "format": "wasm-mlp", "formatVersion": 1,
  *   "architecture": { layers, activations, loss, optimizer, initializers, ordering, dtype,
- *                     seed, learningRate },
+ *                     seed, learningRate, dropout?, dropoutSeed? },  // dropout: only if used
  *   "parameters": { "weights": [ n_0 rows of n_1 numbers, … ], "biases": [ [n_1 numbers], … ] },
  *   "metadata": { "key": "value" },
  *   "normalization": { "mean": [n_0 numbers], "std": [n_0 numbers] },  // only if set
- *   "training": { "step": 12, "epochs": 3, "optimizerState": [ … ] }   // only if saved }
+ *   "training": { "step": 12, "epochs": 3, "optimizerState": [ … ],     // only if saved
+ *                 "schedule": { … } }                                 // after a scheduled fit }
  * ```
  *
  * A model with a normalization is written as `formatVersion` 2, so a reader of version 1
@@ -21,6 +22,7 @@
  * sign of zero: `JSON.stringify(-0)` is `"0"`.
  * @module
  */
+import { checkScheduleState, type ScheduleState } from '../training/schedules.js';
 import { FormatError, describe } from '../errors.js';
 import type { NetworkOptions } from '../options.js';
 import type { Dtype } from '../types.js';
@@ -52,7 +54,13 @@ export interface ModelJSON {
   /** The input standardisation (`net.normalization`), present when set. */
   normalization?: { mean: number[]; std: number[] };
   /** Present when saved with `{ trainingState: true }`. */
-  training?: { step: number; epochs: number; optimizerState: number[] };
+  training?: {
+    step: number;
+    epochs: number;
+    optimizerState: number[];
+    /** The learning-rate schedule's state, when `fit` ran a schedule. */
+    schedule?: ScheduleState;
+  };
 }
 
 /** A record as the JSON object. */
@@ -80,8 +88,9 @@ export function recordToJSON(record: ModelRecord): ModelJSON {
     };
   }
   if (record.training) {
-    const { step, epochs, optimizerState } = record.training;
+    const { step, epochs, optimizerState, schedule } = record.training;
     json.training = { step, epochs, optimizerState: Array.from(optimizerState) };
+    if (schedule) json.training.schedule = schedule;
   }
   return json;
 }
@@ -189,7 +198,15 @@ export function recordFromJSON(input: unknown): {
     if (typeof epochs !== 'number' || !Number.isSafeInteger(epochs) || epochs < 0) {
       throw new FormatError(`training.epochs must be an integer >= 0, got ${describe(epochs)}`);
     }
-    training = { step: field(t, 'step', 'training') as number, epochs, optimizerState: state };
+    training = {
+      step: field(t, 'step', 'training') as number,
+      epochs,
+      optimizerState: state,
+      schedule:
+        t['schedule'] === undefined
+          ? null
+          : checkScheduleState(t['schedule'], 'model JSON: training.schedule'),
+    };
   }
   let normalization: Normalization | null = null;
   if (root['normalization'] !== undefined) {

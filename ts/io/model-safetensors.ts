@@ -10,9 +10,11 @@
  * - `wasm_mlp.format_version`: `"1"`
  * - `wasm_mlp.architecture`: the architecture as JSON (see `record.ts`)
  * - `wasm_mlp.layout`: `"in-out"` or `"pytorch"`
- * - `wasm_mlp.training` (only with the training state): `{"step", "epochs", "slots"}` as JSON,
+ * - `wasm_mlp.training` (only with the training state): `{"step", "epochs", "slots"}` as JSON
+ *   (plus `"schedule"`, the learning-rate schedule's state, when `fit` ran one),
  *   with the optimizer's state as tensors `optimizer.{slot}.layers.{i}.weight|bias` in the
- *   same layout as the parameters; slots `velocity` (momentum) or `m`, `v` (Adam).
+ *   same layout as the parameters; slots `velocity` (momentum), `v` (RMSprop) or `m`, `v`
+ *   (Adam, AdamW).
  *
  * The input standardisation (`net.normalization`), when set, is two F64 tensors
  * `normalization.mean` and `normalization.std` of shape `[n_0]`, and the file says
@@ -20,6 +22,7 @@
  * tensor) instead of feeding raw inputs to a network trained on standardised ones.
  * @module
  */
+import { checkScheduleState } from '../training/schedules.js';
 import { FormatError, OptionError, describe } from '../errors.js';
 import type { NetworkOptions } from '../options.js';
 import type { Dtype } from '../types.js';
@@ -56,8 +59,16 @@ const KEY = {
 
 /** Names of the optimizer state slots, in the order of the flat state. */
 export function slotNames(optimizerType: string): string[] {
-  return optimizerType === 'adam' ? ['m', 'v'] : optimizerType === 'momentum' ? ['velocity'] : [];
+  return SLOT_NAMES[optimizerType] ?? [];
 }
+
+const SLOT_NAMES: Readonly<Partial<Record<string, string[]>>> = {
+  sgd: [],
+  momentum: ['velocity'],
+  adam: ['m', 'v'],
+  adamw: ['m', 'v'],
+  rmsprop: ['v'],
+};
 
 /** Every slot name any optimizer uses, and the most slots one optimizer has. */
 const ALL_SLOTS = ['m', 'v', 'velocity'];
@@ -73,7 +84,7 @@ function optimizerSlots(option: unknown): string[] | undefined {
         : typeof option === 'object' && option !== null
           ? (option as { type?: unknown }).type
           : undefined;
-  return type === 'sgd' || type === 'momentum' || type === 'adam' ? slotNames(type) : undefined;
+  return typeof type === 'string' && Object.hasOwn(SLOT_NAMES, type) ? slotNames(type) : undefined;
 }
 
 /** `rows × cols` row-major → `cols × rows` row-major. */
@@ -142,7 +153,7 @@ export function recordToSafetensors(record: ModelRecord, layout: unknown): Uint8
         ? record.architecture.optimizer
         : record.architecture.optimizer.type,
     );
-    const { step, epochs, optimizerState } = record.training;
+    const { step, epochs, optimizerState, schedule } = record.training;
     const count = record.parameters.weights.reduce(
       (n, w, i) => n + w.length + record.parameters.biases[i]!.length,
       0,
@@ -151,7 +162,12 @@ export function recordToSafetensors(record: ModelRecord, layout: unknown): Uint8
       const split = splitFlat(optimizerState, s * count, layers);
       addLayers(`optimizer.${slot}.`, split.weights, split.biases);
     });
-    metadata[KEY.training] = JSON.stringify({ step, epochs, slots });
+    metadata[KEY.training] = JSON.stringify({
+      step,
+      epochs,
+      slots,
+      ...(schedule ? { schedule } : {}),
+    });
   }
   return encodeSafetensors(tensors, metadata);
 }
@@ -252,7 +268,7 @@ export function recordFromSafetensors(
   // gigabytes. The slots must be the optimizer's, each once.
   let slots: string[] = [];
   const t = metaJSON(meta, KEY.training) as
-    { step?: unknown; epochs?: unknown; slots?: unknown } | undefined;
+    { step?: unknown; epochs?: unknown; slots?: unknown; schedule?: unknown } | undefined;
   if (t !== undefined) {
     const names = t?.slots;
     if (!Array.isArray(names) || !names.every((s) => typeof s === 'string')) {
@@ -343,7 +359,15 @@ export function recordFromSafetensors(
         at += bias.length;
       });
     }
-    training = { step: t.step as number, epochs: t.epochs as number, optimizerState: state };
+    training = {
+      step: t.step as number,
+      epochs: t.epochs as number,
+      optimizerState: state,
+      schedule:
+        t.schedule === undefined
+          ? null
+          : checkScheduleState(t.schedule, `safetensors: ${KEY.training}.schedule`),
+    };
   }
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith(RESERVED_PREFIX)) metadata[k] = v;

@@ -16,6 +16,7 @@ import type {
   OptimizerOption,
 } from '../model.js';
 import { checkLayers, type NetworkOptions } from '../options.js';
+import type { LearningRateSchedule, ScheduleState } from '../training/schedules.js';
 import type { Dtype, Ordering } from '../types.js';
 
 /**
@@ -34,6 +35,12 @@ export interface Architecture {
   dtype: Dtype;
   seed: number;
   learningRate: number;
+  /** Dropout rate per hidden layer; written only when some rate is > 0 (absent: none). */
+  dropout?: number[];
+  /** The dropout masks' seed; written with `dropout`. */
+  dropoutSeed?: number;
+  /** Present when `Network.create` got a schedule as `learningRate`. */
+  learningRateSchedule?: LearningRateSchedule;
 }
 
 /**
@@ -46,6 +53,8 @@ export interface TrainingState {
   epochs: number;
   /** `slots × parameterCount` values; empty for SGD. */
   optimizerState: ArrayLike<number>;
+  /** The learning-rate schedule's position and plateau state, if `fit` ran a schedule. */
+  schedule?: ScheduleState | null;
 }
 
 /** Per layer `i`: `weights[i]` flat row-major `n_i × n_{i+1}`, `biases[i]` of `n_{i+1}`. */
@@ -92,6 +101,12 @@ const ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = [
   'seed',
   'learningRate',
 ];
+/** Fields a file may omit (files written before they existed, without dropout or a schedule). */
+const OPTIONAL_ARCHITECTURE_KEYS: readonly (keyof Architecture)[] = [
+  'dropout',
+  'dropoutSeed',
+  'learningRateSchedule',
+];
 
 /**
  * Checks that a parsed architecture has every field (the values themselves are validated by
@@ -112,7 +127,9 @@ export function architectureOptions(value: unknown, where: string): NetworkOptio
     }
   }
   for (const key of Object.keys(obj)) {
-    if (!(ARCHITECTURE_KEYS as readonly string[]).includes(key)) {
+    if (
+      ![...ARCHITECTURE_KEYS, ...OPTIONAL_ARCHITECTURE_KEYS].includes(key as keyof Architecture)
+    ) {
       throw new FormatError(
         `${where}: unknown architecture field '${key}' (fields: ${ARCHITECTURE_KEYS.join(', ')})`,
       );
@@ -127,7 +144,10 @@ export function architectureOptions(value: unknown, where: string): NetworkOptio
     ordering: obj['ordering'] as Ordering,
     dtype: obj['dtype'] as Dtype,
     seed: obj['seed'] as number,
-    learningRate: obj['learningRate'] as number,
+    learningRate: (obj['learningRateSchedule'] ?? obj['learningRate']) as number,
+    // Validated by Network.create like every other option.
+    ...('dropout' in obj ? { dropout: obj['dropout'] as number[] } : {}),
+    ...('dropoutSeed' in obj ? { dropoutSeed: obj['dropoutSeed'] as number } : {}),
   };
 }
 

@@ -17,12 +17,14 @@ import { OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
   metricsFor,
+  memoryData,
   planFit,
   runFit,
   type FitContext,
   type FitOptions,
   type History,
 } from '../fit.js';
+import { fitDataset, type Dataset, type DatasetFitOptions } from '../data/dataset.js';
 import { recordFromJSON, recordToJSON, type ModelJSON } from '../io/json.js';
 import {
   recordFromSafetensors,
@@ -31,8 +33,16 @@ import {
 } from '../io/model-safetensors.js';
 import { checkMetadata, type ModelRecord } from '../io/record.js';
 import type { MetricName, MetricValues } from '../metrics.js';
+import type { LearningRateSchedule, ScheduleState } from '../training/schedules.js';
 import { Standardizer } from '../standardizer.js';
-import { initialParameters, layerOffsets, paramCount, type LayerOffsets } from '../init.js';
+import { resolveWeights, type WeightOptions } from '../training/sample-weights.js';
+import {
+  initialParameters,
+  layerOffsets,
+  paramCount,
+  seedState,
+  type LayerOffsets,
+} from '../init.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../inputs.js';
 import { unreachableTargetWarning } from '../output-range.js';
 import { classesOf, oneHotLabels, toRows } from '../labels.js';
@@ -84,8 +94,11 @@ export interface Evaluation extends MetricValues {
   loss: number;
 }
 
-/** Options of {@link Network.evaluate}. */
-export interface EvaluateOptions {
+/**
+ * Options of {@link Network.evaluate}. `sampleWeight` / `classWeight` weigh the loss (see
+ * `WeightOptions`; the metrics stay unweighted).
+ */
+export interface EvaluateOptions extends WeightOptions {
   /** Metrics to report besides the task's defaults, e.g. `['mae', 'r2']` for a classifier. */
   metrics?: readonly MetricName[];
 }
@@ -165,6 +178,8 @@ export class Network<D extends Dtype = Dtype> {
    */
   #midEpoch = false;
   #metadata: Record<string, string> = {};
+  /** Where the last learning-rate schedule of `fit` stands (saved with the training state). */
+  #schedule: ScheduleState | null = null;
   /** Whether the targets-outside-the-output-range warning was shown (once per network). */
   #warnedUnreachable = false;
   /**
@@ -227,6 +242,8 @@ export class Network<D extends Dtype = Dtype> {
       loss: coreLoss(resolved.loss),
       optimizer: resolved.optimizer,
       ordering: resolved.ordering,
+      dropout: resolved.dropout,
+      dropoutSeed: seedState(resolved.dropoutSeed),
     };
     let backend: Backend;
     if (resolved.backend === 'reference') {
@@ -346,6 +363,7 @@ export class Network<D extends Dtype = Dtype> {
       setParameters: (parameters) => this.setParameters(parameters),
       setOptimizerState: (saved) => this.setOptimizerState(saved),
       setEpochs: (epochs) => void (this.#epochs = epochs),
+      setSchedule: (schedule) => void (this.#schedule = schedule),
       setMetadata: (metadata) => void (this.#metadata = metadata),
       setNormalization: (n) => this.setNormalization(n),
       dispose: () => this.dispose(),
@@ -415,6 +433,16 @@ export class Network<D extends Dtype = Dtype> {
     return this.#options.seed;
   }
 
+  /** Dropout rate of each hidden layer's output (all 0: none; see `NetworkOptions.dropout`). */
+  get dropout(): readonly number[] {
+    return this.#options.dropout;
+  }
+
+  /** The seed of the dropout masks (the `dropoutSeed` option, by default `seed`). */
+  get dropoutSeed(): number {
+    return this.#options.dropoutSeed;
+  }
+
   /** Total number of parameters (all weights and biases). */
   get parameterCount(): number {
     return paramCount(this.#layers);
@@ -446,6 +474,14 @@ export class Network<D extends Dtype = Dtype> {
   /** True once {@link dispose} was called; every method then throws {@link StateError}. */
   get disposed(): boolean {
     return this.#disposed;
+  }
+
+  /**
+   * The schedule given to `Network.create` as `learningRate` (saved with the model), used by
+   * every {@link fit} that passes no `learningRate` of its own; null if none.
+   */
+  get learningRateSchedule(): LearningRateSchedule | null {
+    return this.#options.schedule ? { ...this.#options.schedule } : null;
   }
 
   /** The optimizer's step size used by {@link backward}, {@link trainStep} and {@link fit}. */
@@ -746,11 +782,14 @@ export class Network<D extends Dtype = Dtype> {
    * for a classifier (a softmax output, or a sigmoid output with `'binary-cross-entropy'` or
    * `'half-sse'` and targets all 0 or 1); `mse`, `rmse`, `mae` and `r2` for anything else.
    * Accuracy: argmax of the outputs vs argmax of the targets with several outputs; `ŷ ≥ 0.5`
-   * vs `y ≥ 0.5` with one.
+   * vs `y ≥ 0.5` with one. `sampleWeight` / `classWeight` weigh the loss as in `fit`
+   * (`Σ w·ℓ / rows` for the mean losses), not the metrics.
    * @example
    * const { loss, mse, r2 } = net.evaluate(x, y); // a regression
    * const { accuracy, mae } = net.evaluate(x, labels, { metrics: ['mae'] }); // a classifier
-   * @throws OptionError for an unknown metric or `'accuracy'` on a regression; ShapeError,
+   * const weighted = net.evaluate(x, labels, { classWeight: { 1: 5 } }).loss; // class 1 weighs 5×
+   * @throws OptionError for an unknown metric, `'accuracy'` on a regression, or a bad weight
+   *   (negative, non-finite, unknown class, `classWeight` on a regression); ShapeError,
    *   NonFiniteError, TargetError, StateError (network unchanged)
    */
   evaluate(x: MatrixInput, y: MatrixInput, options: EvaluateOptions = {}): Evaluation {
@@ -758,9 +797,12 @@ export class Network<D extends Dtype = Dtype> {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new OptionError(`evaluate options must be an object, got ${describe(options)}`);
     }
+    const known = ['metrics', 'sampleWeight', 'classWeight'];
     for (const key of Object.keys(options)) {
-      if (key !== 'metrics') {
-        throw new OptionError(`evaluate: unknown option '${key}'; known options: metrics`);
+      if (!known.includes(key)) {
+        throw new OptionError(
+          `evaluate: unknown option '${key}'; known options: ${known.join(', ')}`,
+        );
       }
     }
     const X = this.#x(x);
@@ -768,7 +810,14 @@ export class Network<D extends Dtype = Dtype> {
     const nOut = this.#layers[this.#layers.length - 1]!;
     const output = this.#options.activations[this.#options.activations.length - 1]!;
     const metrics = metricsFor(output, this.#options.loss, Y, nOut, options.metrics);
-    const run = evaluation(this.#backend, reductionOf(this.#options.loss), X, Y, metrics);
+    const weights = resolveWeights(options, Y, {
+      output,
+      loss: this.#options.loss,
+      dtype: this.dtype,
+      outputs: nOut,
+    });
+    const loss = reductionOf(this.#options.loss);
+    const run = evaluation(this.#backend, loss, X, Y, metrics, weights);
     let step = run.next();
     while (!step.done) step = run.next();
     this.#cache = { usedBy: 'evaluate()' };
@@ -788,12 +837,62 @@ export class Network<D extends Dtype = Dtype> {
    * disposed meanwhile. While it runs, methods that change the parameters throw StateError.
    * @returns the per-epoch history
    */
-  async fit(x: MatrixInput, y: MatrixInput, options: FitOptions = {}): Promise<History> {
+  fit(x: MatrixInput, y: MatrixInput, options?: FitOptions): Promise<History>;
+  /**
+   * Trains on a dataset read a piece at a time (data larger than memory): `dataset` returns a
+   * new (async) iterator of `{ x, y }` rows or batches each epoch; rows are shuffled through a
+   * bounded buffer of `shuffleBuffer` rows. See `DatasetFitOptions`. Rejects as above, and
+   * with a ShapeError / NonFiniteError / TargetError naming the epoch, batch and item when an
+   * item is bad, the parameters as after the last applied batch.
+   */
+  fit(dataset: Dataset, options?: DatasetFitOptions): Promise<History>;
+  async fit(
+    x: MatrixInput | Dataset,
+    y?: MatrixInput | DatasetFitOptions,
+    options: FitOptions = {},
+  ): Promise<History> {
     this.#mutable('fit()');
+    if (typeof x === 'function') {
+      const ctx = this.#fitContext();
+      const check = (ix: unknown, iy: unknown) => {
+        const X = this.#x(ix);
+        return { X, Y: this.#y(iy, X.batch, 'the rows of x', 'y', false) };
+      };
+      this.#fitting = true;
+      this.#cache = { usedBy: 'fit()' };
+      try {
+        return await fitDataset(ctx, x, this.#withSchedule((y ?? {}) as DatasetFitOptions), check);
+      } finally {
+        this.#fitting = false;
+      }
+    }
     const X = this.#x(x);
     // Sparse labels are expanded once here (fit keeps them across awaits), none per batch.
     const Y = this.#y(y, X.batch, 'the batch of x', 'y', false);
-    const ctx: FitContext = {
+    const ctx = this.#fitContext();
+    const { plan, train, val } = planFit(ctx, X, Y, this.#withSchedule(options));
+    this.#fitting = true;
+    this.#cache = { usedBy: 'fit()' };
+    try {
+      return await runFit(ctx, plan, memoryData(ctx, plan, train, val));
+    } finally {
+      this.#fitting = false;
+    }
+  }
+
+  /** `options` with the network's schedule (from `create`) as `learningRate` if they set none. */
+  #withSchedule<O>(options: O): O {
+    return this.#options.schedule &&
+      typeof options === 'object' &&
+      options !== null &&
+      (options as { learningRate?: unknown }).learningRate === undefined
+      ? { ...options, learningRate: this.#options.schedule }
+      : options;
+  }
+
+  /** What the training loop of `fit.ts` needs from this network. */
+  #fitContext(): FitContext {
+    return {
       backend: this.#backend,
       reduction: reductionOf(this.#options.loss),
       loss: this.#options.loss,
@@ -806,6 +905,12 @@ export class Network<D extends Dtype = Dtype> {
       },
       batchCompleted: () => void (this.#midEpoch = true),
       learningRate: () => this.#learningRate,
+      scheduleState: () => this.#schedule,
+      setScheduleState: (state) => void (this.#schedule = state),
+      snapshot: (format) =>
+        format === 'json'
+          ? new TextEncoder().encode(JSON.stringify(this.toJSON({ trainingState: true })))
+          : this.toSafetensors({ trainingState: true }),
       live: () => this.#live(),
       matrices: (vx, vy) => {
         const VX = this.#x(vx, 'validationData.x');
@@ -819,14 +924,6 @@ export class Network<D extends Dtype = Dtype> {
         return { X: VX, Y: VY };
       },
     };
-    const { plan, train, val } = planFit(ctx, X, Y, options);
-    this.#fitting = true;
-    this.#cache = { usedBy: 'fit()' };
-    try {
-      return await runFit(ctx, plan, train, val);
-    } finally {
-      this.#fitting = false;
-    }
   }
 
   /**
@@ -894,6 +991,7 @@ export class Network<D extends Dtype = Dtype> {
         metadata: this.#metadata,
         normalization: this.#normalization,
         epochs: this.#epochs,
+        schedule: this.#schedule,
         midEpoch: this.#midEpoch,
         fitting: this.#fitting,
         backend: this.#backend,
@@ -915,6 +1013,7 @@ export class Network<D extends Dtype = Dtype> {
       ordering: this.ordering,
       parameterCount: this.parameterCount,
       epochsTrained: this.#epochs,
+      dropout: this.#options.dropout,
     };
   }
 

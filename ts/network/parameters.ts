@@ -114,14 +114,22 @@ export function checkOptimizerState(
   const shape = `${slots} slot${slots === 1 ? '' : 's'} × ${parameterCount} parameters for optimizer '${optimizer.type}'`;
   const state = new Float64Array(expected);
   copyChecked('state', values, expected, shape, dtype, state, 0);
-  if (optimizer.type === 'adam') {
-    // Slot 1 is Adam's second moment v, an average of squares: a negative value makes √v̂
-    // NaN at the first step, turning every parameter NaN.
-    for (let i = parameterCount; i < 2 * parameterCount; i++) {
+  // Adam's and AdamW's slot 1 and RMSprop's slot 0 are second moments v, averages of squares:
+  // a negative value makes √v NaN at the next step, turning every parameter NaN.
+  const squares: Partial<Record<string, [number, string]>> = {
+    adam: [1, "Adam's"],
+    adamw: [1, "AdamW's"],
+    rmsprop: [0, "RMSprop's"],
+  };
+  const moment = squares[optimizer.type];
+  if (moment !== undefined) {
+    const [slot, whose] = moment;
+    const [from, to] = [slot * parameterCount, (slot + 1) * parameterCount];
+    for (let i = from; i < to; i++) {
       if (state[i]! < 0) {
         throw new ShapeError(
-          `state[${i}] = ${state[i]}: Adam's second moment (slot 1, ` +
-            `state[${parameterCount}…${2 * parameterCount - 1}]) must be ≥ 0`,
+          `state[${i}] = ${state[i]}: ${whose} second moment (slot ${slot}, ` +
+            `state[${from}…${to - 1}]) must be ≥ 0`,
         );
       }
     }

@@ -25,7 +25,9 @@ import {
 } from '../io/record.js';
 import type { LayerOffsets } from '../init.js';
 import type { NetworkOptions, ResolvedOptions } from '../options.js';
+import { hasDropout } from '../training/dropout.js';
 import type { BackendName, Dtype, WasmSource } from '../types.js';
+import { copyScheduleState, type ScheduleState } from '../training/schedules.js';
 import { splitParameters, type ParametersInput } from './parameters.js';
 
 /** Options of {@link Network.toJSON} and {@link Network.toSafetensors}. */
@@ -66,6 +68,8 @@ export interface RecordSource {
   readonly normalization: { toJSON(): { mean: number[]; std: number[] } } | null;
   /** Epochs `fit()` completed. */
   readonly epochs: number;
+  /** The learning-rate schedule's state, if `fit` ran one. */
+  readonly schedule: ScheduleState | null;
   /** True when the parameters hold part of an epoch (a running or interrupted `fit()`). */
   readonly midEpoch: boolean;
   /** True while `fit()` runs (only changes the message when the state cannot be saved). */
@@ -112,11 +116,20 @@ export function buildRecord(net: RecordSource, options: SaveOptions): ModelRecor
       dtype: o.dtype,
       seed: o.seed,
       learningRate: net.learningRate,
+      ...(hasDropout(o.dropout) ? { dropout: [...o.dropout], dropoutSeed: o.dropoutSeed } : {}),
+      ...(o.schedule ? { learningRateSchedule: { ...o.schedule } } : {}),
     },
     parameters: splitParameters(net.backend.getParams(), net.offsets),
     metadata: { ...net.metadata },
     normalization: net.normalization ? net.normalization.toJSON() : null,
-    training: withState ? { step, epochs: net.epochs, optimizerState: state } : null,
+    training: withState
+      ? {
+          step,
+          epochs: net.epochs,
+          optimizerState: state,
+          schedule: net.schedule ? copyScheduleState(net.schedule) : null,
+        }
+      : null,
   };
 }
 
@@ -126,6 +139,8 @@ export interface RestoreTarget {
   setOptimizerState(saved: { state: ArrayLike<number>; step: number }): void;
   /** Epochs completed (seeds the next epoch's shuffle); no public setter. */
   setEpochs(epochs: number): void;
+  /** The learning-rate schedule's state (already checked). */
+  setSchedule(schedule: ScheduleState | null): void;
   /** Already checked metadata. */
   setMetadata(metadata: Record<string, string>): void;
   setNormalization(normalization: { mean: ArrayLike<number>; std: ArrayLike<number> }): void;
@@ -177,6 +192,7 @@ export async function restoreNetwork<N>(
         step: record.training.step,
       });
       target.setEpochs(record.training.epochs);
+      target.setSchedule(record.training.schedule ?? null);
     }
     if (record.normalization) {
       try {

@@ -19,6 +19,8 @@ export interface SummaryFacts {
   readonly ordering: Ordering;
   readonly parameterCount: number;
   readonly epochsTrained: number;
+  /** Dropout rate per hidden layer (absent or all 0: none). */
+  readonly dropout?: readonly number[];
 }
 
 function activationName(a: Activation): string {
@@ -70,6 +72,9 @@ export function summarize(n: SummaryFacts): string {
     `Loss: ${n.lossName}`,
     `Optimizer: ${optimizerName(n.optimizer)}, learning rate ${n.learningRate}`,
     `Ordering: ${n.ordering}`,
+    ...(n.dropout?.some((r) => r > 0)
+      ? [`Dropout (hidden layers, training only): ${n.dropout.join(', ')}`]
+      : []),
     `Epochs trained: ${n.epochsTrained}`,
   ].join('\n');
 }

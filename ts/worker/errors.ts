@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  CheckpointError,
   DivergenceError,
   FormatError,
   OutOfMemoryError,
@@ -31,6 +32,7 @@ const CLASSES = {
   DivergenceError,
   FormatError,
   OutOfMemoryError,
+  CheckpointError,
   WorkerError,
   WasmMlpError,
 };

@@ -5,7 +5,15 @@
  * @module
  */
 import type { ThreadInfo } from '../backends/wasm/threads.js';
-import type { NetworkOptions, NetworkParameters } from '../index.js';
+import type {
+  BatchLog,
+  EpochLog,
+  FitOptions,
+  History,
+  LoadOptions,
+  NetworkOptions,
+  NetworkParameters,
+} from '../index.js';
 import type { SentError } from './errors.js';
 
 /** A float batch, flat row-major. */
@@ -70,15 +78,71 @@ export interface TrainingResult {
   readonly threads: ThreadInfo;
 }
 
+/**
+ * The options of `fit` that can cross to a worker: everything but the callbacks and the signal
+ * (`fitInWorker` takes those itself), with `validationData` as flat typed arrays and a
+ * checkpoint to a `path` only (Node workers).
+ */
+export type WorkerFitOptions = Omit<
+  FitOptions,
+  'onEpochEnd' | 'onBatchEnd' | 'signal' | 'validationData' | 'checkpoint'
+> & {
+  readonly validationData?: { readonly x: FloatArray; readonly y: FloatArray };
+  readonly checkpoint?: Omit<NonNullable<FitOptions['checkpoint']>, 'save'>;
+};
+
+/** What to fit, sent to the worker by `fitInWorker`. */
+export interface FitRequest {
+  /**
+   * The network: options of `Network.create`, or a saved model (the bytes of
+   * `net.toSafetensors({ trainingState: true })`, a checkpoint, or a previous run's
+   * {@link FitResult.model}) to continue training exactly where it stopped.
+   */
+  readonly network: NetworkOptions | Uint8Array;
+  /** With a saved model: how to load it (`backend`, `wasm`, `dtype`). */
+  readonly load?: LoadOptions;
+  /** Inputs, `rows × layers[0]`, flat row-major. Transferred (detached here) unless `copy`. */
+  readonly x: FloatArray;
+  /** Targets, flat row-major (or one class id per row for sparse labels). Transferred unless `copy`. */
+  readonly y: FloatArray;
+  /** The options of `fit` (epochs, batchSize, validation, earlyStopping, learningRate, …). */
+  readonly fit?: WorkerFitOptions;
+  /** Minimum time between batch-progress messages, in ms. Default 50. */
+  readonly reportIntervalMs?: number;
+  /** Copy the arrays instead of transferring their buffers. Default false. */
+  readonly copy?: boolean;
+}
+
+/** What the worker sends back at the end of a fit. */
+export interface FitResult {
+  /** One entry per completed epoch, as `fit` returns it. */
+  readonly history: History;
+  /** Whether `stop()` ended the run (after an epoch) before `epochs`. */
+  readonly stopped: boolean;
+  readonly elapsedMs: number;
+  /** The trained parameters, ready for `Network.setParameters`. */
+  readonly parameters: NetworkParameters;
+  /**
+   * The model with its training state (safetensors bytes): `Network.fromSafetensors(model)`,
+   * or the `network` of another `fitInWorker` run to continue exactly.
+   */
+  readonly model: Uint8Array;
+}
+
 /** Caller → worker. */
 export type ToWorker =
   | { readonly kind: 'wasm-mlp:train'; readonly id: number; readonly request: TrainingRequest }
-  | { readonly kind: 'wasm-mlp:stop'; readonly id: number };
+  | { readonly kind: 'wasm-mlp:fit'; readonly id: number; readonly request: FitRequest }
+  /** `now`: abort a fit inside its epoch (default: after the current epoch). */
+  | { readonly kind: 'wasm-mlp:stop'; readonly id: number; readonly now?: boolean };
 
 /** Worker → caller. */
 export type FromWorker =
   | ({ readonly kind: 'wasm-mlp:progress'; readonly id: number } & TrainingProgress)
   | { readonly kind: 'wasm-mlp:done'; readonly id: number; readonly result: TrainingResult }
+  | { readonly kind: 'wasm-mlp:batch'; readonly id: number; readonly log: BatchLog }
+  | { readonly kind: 'wasm-mlp:epoch'; readonly id: number; readonly log: EpochLog }
+  | { readonly kind: 'wasm-mlp:fit-done'; readonly id: number; readonly result: FitResult }
   | ({ readonly kind: 'wasm-mlp:error'; readonly id: number } & SentError);
 
 /** The buffers of typed arrays, deduplicated, for a transfer list. */

@@ -6,11 +6,17 @@
  * disposes the network.
  * @module
  */
-import { Network, NonFiniteError, ShapeError } from '../index.js';
+import { Network, NonFiniteError, ShapeError, type EpochLog, type History } from '../index.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import { sendableError } from './errors.js';
 import { listen, type MessageEndpoint } from './endpoint.js';
-import { buffersOf, type FromWorker, type ToWorker, type TrainingRequest } from './protocol.js';
+import {
+  buffersOf,
+  type FitRequest,
+  type FromWorker,
+  type ToWorker,
+  type TrainingRequest,
+} from './protocol.js';
 
 type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
 
@@ -130,23 +136,111 @@ async function nodeParentPort(): Promise<MessageEndpoint> {
   return parentPort as unknown as MessageEndpoint;
 }
 
+/** A run's stop requests: `stopped` (at the next boundary) and `abort` (a fit, at once). */
+interface Control {
+  stopped: boolean;
+  readonly abort: AbortController;
+}
+
 function serve(endpoint: MessageEndpoint): void {
-  const stops = new Map<number, boolean>();
+  const runs = new Map<number, Control>();
   const post: Post = (message, transfer = []) => endpoint.postMessage(message, transfer);
   listen(endpoint, {
     message: (data) => {
       const message = data as ToWorker;
       if (message?.kind === 'wasm-mlp:stop') {
-        if (stops.has(message.id)) stops.set(message.id, true);
-      } else if (message?.kind === 'wasm-mlp:train') {
-        const { id, request } = message;
-        stops.set(id, false);
-        train(id, request, () => stops.get(id) === true, post)
+        const control = runs.get(message.id);
+        if (!control) return;
+        control.stopped = true;
+        if (message.now) control.abort.abort();
+      } else if (message?.kind === 'wasm-mlp:train' || message?.kind === 'wasm-mlp:fit') {
+        const { id } = message;
+        const control: Control = { stopped: false, abort: new AbortController() };
+        runs.set(id, control);
+        const job =
+          message.kind === 'wasm-mlp:train'
+            ? train(id, message.request, () => control.stopped, post)
+            : fit(id, message.request, control, post);
+        job
           .catch((error: unknown) => post({ kind: 'wasm-mlp:error', id, ...sendableError(error) }))
-          .finally(() => stops.delete(id));
+          .finally(() => runs.delete(id));
       }
     },
   });
+}
+
+/** Why a fit was stopped by `stop()` (not an error: the run resolves). */
+const STOPPED = Symbol('stopped');
+
+/** A History from the epoch logs (a stopped fit rejects, so it returns none). */
+function historyOf(logs: readonly EpochLog[]): History {
+  const history: History = {
+    epochs: logs.length,
+    loss: [],
+    valLoss: [],
+    stoppedEarly: false,
+    bestEpoch: null,
+  };
+  const arrays = history as unknown as Record<string, number[]>;
+  for (const log of logs) {
+    for (const [key, value] of Object.entries(log)) {
+      if (key === 'epoch' || key === 'learningRate' || typeof value !== 'number') continue;
+      (arrays[key] ??= []).push(value);
+      if (!key.startsWith('val')) arrays[`val${key[0]!.toUpperCase()}${key.slice(1)}`] ??= [];
+    }
+  }
+  return history;
+}
+
+async function fit(id: number, request: FitRequest, control: Control, post: Post): Promise<void> {
+  const net =
+    request.network instanceof Uint8Array
+      ? await Network.fromSafetensors(request.network, request.load ?? {})
+      : await Network.create(request.network);
+  try {
+    const interval = request.reportIntervalMs ?? 50;
+    const started = performance.now();
+    let reportedAt = -Infinity;
+    const logs: EpochLog[] = [];
+    const { checkpoint, ...options } = request.fit ?? {};
+    let history: History;
+    let stopped = false;
+    try {
+      history = await net.fit(request.x, request.y, {
+        ...options,
+        ...(checkpoint ? { checkpoint } : {}),
+        signal: control.abort.signal,
+        onBatchEnd: (log) => {
+          const now = performance.now();
+          if (now - reportedAt < interval) return;
+          reportedAt = now;
+          post({ kind: 'wasm-mlp:batch', id, log });
+        },
+        onEpochEnd: (log) => {
+          logs.push(log);
+          post({ kind: 'wasm-mlp:epoch', id, log });
+          // Stopping here, between epochs, keeps the training state exact and saveable.
+          if (control.stopped) control.abort.abort(STOPPED);
+        },
+      });
+    } catch (error) {
+      if (!(control.abort.signal.aborted && control.abort.signal.reason === STOPPED)) throw error;
+      history = historyOf(logs);
+      stopped = logs.length < (options.epochs ?? 1);
+    }
+    const parameters = net.getParameters();
+    const model = net.toSafetensors({ trainingState: true });
+    post(
+      {
+        kind: 'wasm-mlp:fit-done',
+        id,
+        result: { history, stopped, elapsedMs: performance.now() - started, parameters, model },
+      },
+      [...buffersOf([...parameters.weights, ...parameters.biases]), model.buffer as ArrayBuffer],
+    );
+  } finally {
+    net.dispose();
+  }
 }
 
 /**

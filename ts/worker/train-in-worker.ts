@@ -7,16 +7,14 @@
  */
 import { OptionError, type NetworkOptions } from '../index.js';
 import { describe } from '../errors.js';
-import { isMessageEndpoint, listen, type MessageEndpoint } from './endpoint.js';
-import { rebuildError, WorkerError } from './errors.js';
+import { isMessageEndpoint, type MessageEndpoint } from './endpoint.js';
 import {
   buffersOf,
-  type FromWorker,
-  type ToWorker,
   type TrainingProgress,
   type TrainingRequest,
   type TrainingResult,
 } from './protocol.js';
+import { startRun } from './run.js';
 
 /** A training run in progress. */
 export interface TrainingRun {
@@ -57,8 +55,6 @@ export interface TrainInWorkerOptions {
    */
   readonly signal?: AbortSignal;
 }
-
-let nextRunId = 1;
 
 function isFloatArray(value: unknown): boolean {
   return value instanceof Float32Array || value instanceof Float64Array;
@@ -144,14 +140,6 @@ function cloneable(request: TrainingRequest): TrainingRequest {
   return { ...request, network };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('trainInWorker() was aborted', 'AbortError');
-}
-
 /**
  * Trains a network in `worker` (which must call {@link serveTraining}) without blocking this
  * thread. Like `trainStep` and the other synchronous checks of the library, a malformed call
@@ -176,99 +164,20 @@ export function trainInWorker(
   options: TrainInWorkerOptions = {},
 ): TrainingRun {
   checkArguments(worker, request, options);
-  const { signal } = options;
-  if (signal?.aborted) return { done: Promise.reject(abortReason(signal)), stop: () => {} };
-  // A Node worker whose thread has ended reports threadId -1 and will send no more events.
-  if ((worker as { threadId?: unknown }).threadId === -1) {
-    const error = new WorkerError(
-      'the training worker is no longer running (it exited before this run was sent)',
-      'exit',
-    );
-    return { done: Promise.reject(error), stop: () => {} };
-  }
-  const id = nextRunId++;
-  const send: ToWorker = { kind: 'wasm-mlp:train', id, request: cloneable(request) };
-  try {
-    worker.postMessage(send, request.copy ? [] : buffersOf([request.x, request.y, request.probe]));
-  } catch (error) {
-    // A DataCloneError: e.g. a function in the options, or an already transferred buffer.
-    throw new OptionError(`request could not be sent to the worker: ${messageOf(error)}`);
-  }
-  let settled = false;
-  const askToStop = () => {
-    try {
-      worker.postMessage({ kind: 'wasm-mlp:stop', id } satisfies ToWorker, []);
-    } catch {
-      // The worker is gone: there is nothing left to stop.
-    }
-  };
-  // Listening starts in the same task as the postMessage above; no reply can arrive before.
-  const done = new Promise<TrainingResult>((resolve, reject) => {
-    const settle = () => {
-      settled = true;
-      unlisten();
-      signal?.removeEventListener('abort', onAbort);
-    };
-    /** Rejects `done`; `stopWorker` when the worker may still be training this run. */
-    const fail = (error: unknown, stopWorker: boolean) => {
-      if (settled) return;
-      settle();
-      if (stopWorker) askToStop();
-      reject(error);
-    };
-    const onAbort = () => fail(abortReason(signal!), true);
-    const unlisten = listen(worker, {
-      message: (data) => {
-        const message = data as FromWorker | null;
-        if (settled || message?.id !== id || typeof message.kind !== 'string') return;
-        if (message.kind === 'wasm-mlp:progress') {
-          const { kind: _kind, id: _id, ...progress } = message;
-          try {
-            options.onProgress?.(progress);
-          } catch (error) {
-            fail(error, true);
-          }
-        } else if (message.kind === 'wasm-mlp:done') {
-          settle();
-          resolve(message.result);
-        } else if (message.kind === 'wasm-mlp:error') {
-          fail(rebuildError(message), false);
-        }
-      },
-      error: (error) =>
-        fail(
-          new WorkerError(
-            'the training worker threw an uncaught exception or failed to load its script ' +
-              `before finishing: ${messageOf(error)}`,
-            'error',
-            undefined,
-            error,
-          ),
-          true,
-        ),
-      messageerror: (error) =>
-        fail(
-          new WorkerError(
-            'a message from the training worker could not be deserialized, so the run ' +
-              `cannot finish: ${messageOf(error)}`,
-            'messageerror',
-            undefined,
-            error,
-          ),
-          true,
-        ),
-      exit: (code: number) =>
-        fail(
-          new WorkerError(
-            `the training worker exited with code ${code} before finishing ` +
-              '(worker.terminate(), process.exit() or a crash)',
-            'exit',
-            code,
-          ),
-          false,
-        ),
-    });
-    signal?.addEventListener('abort', onAbort, { once: true });
+  const run = startRun<TrainingResult>(worker, {
+    request: (id) => ({ kind: 'wasm-mlp:train', id, request: cloneable(request) }),
+    transfer: request.copy ? [] : buffersOf([request.x, request.y, request.probe]),
+    signal: options.signal,
+    api: 'trainInWorker()',
+    onMessage: (message) => {
+      if (message.kind === 'wasm-mlp:progress') {
+        const { kind: _kind, id: _id, ...progress } = message;
+        options.onProgress?.(progress);
+      } else if (message.kind === 'wasm-mlp:done') {
+        return { result: message.result };
+      }
+      return undefined;
+    },
   });
-  return { done, stop: () => void (settled || askToStop()) };
+  return { done: run.done, stop: () => run.stop() };
 }

@@ -45,6 +45,6 @@ pub mod test_support;
 pub use activations::Activation;
 pub use losses::Loss;
 pub use network::{Config, NetError, Network, Ordering};
-pub use optimizers::{Optimizer, Rule};
+pub use optimizers::{Clip, Optimizer, Rule};
 pub use real::Real;
 pub use simd::SimdReal;

@@ -22,16 +22,19 @@
 
 use crate::activations::Activation;
 use crate::buffer::{commit, replacement, zeros};
+use crate::kernels::dropout::{self, Mask};
 use crate::kernels::{
     all_finite, column_sums, gemm, gemm_with_epilogue, BiasActivation, GemmWorkspace, MatMut,
     MatRef, ScaleByDerivative,
 };
-use crate::losses::Loss;
-use crate::optimizers::{Optimizer, Step};
+use crate::losses::{weighted, Loss};
+use crate::optimizers::{clip, Optimizer, Step};
 use crate::parallel::{for_each_chunk, SharedMut};
 use crate::simd::SimdReal;
 use std::collections::TryReserveError;
 use std::ops::Range;
+
+mod regularization;
 
 /// Parameters per task of a split optimizer update: the update is elementwise and memory
 /// bound, so a task needs enough of it (16 Ki values ≈ 64–256 KiB of parameters, gradients and
@@ -71,8 +74,9 @@ pub struct Config<'a> {
 pub enum NetError {
     /// Fewer than two layer sizes, or a size of zero.
     InvalidSizes,
-    /// Activations not one per layer, softmax before the last layer, or a cross-entropy loss
-    /// without its output activation.
+    /// Activations not one per layer, softmax before the last layer, a cross-entropy loss
+    /// without its output activation, or global-norm clipping with update-first ordering (each
+    /// layer is updated before the next gradient exists, so there is no global norm).
     InvalidConfig,
     /// A buffer length does not fit in `usize` (or the parameter count in `u32`).
     TooLarge,
@@ -134,6 +138,19 @@ pub struct Network<T: SimdReal> {
     delta: Vec<T>,
     delta_prev: Vec<T>,
     workspace: GemmWorkspace<T>,
+    /// Dropout rate of each hidden layer's output (`L − 1` entries; empty: no dropout), see
+    /// [`Network::set_dropout`].
+    dropout: Vec<f64>,
+    /// Seed of the dropout masks.
+    dropout_seed: u32,
+    /// Per hidden layer with a rate > 0: its output before the mask (`capacity × n_{i+1}`),
+    /// which `f'` reads in the backward pass; empty vectors otherwise.
+    unmasked: Vec<Vec<T>>,
+    /// The step whose dropout masks the last forward applied (`None`: an inference forward).
+    masked_step: Option<u64>,
+    /// Per-row loss weights (`capacity`), read when `weighted` (see [`crate::losses::weighted`]).
+    weights: Vec<T>,
+    weighted: bool,
 }
 
 impl<T: SimdReal> Network<T> {
@@ -168,6 +185,7 @@ impl<T: SimdReal> Network<T> {
         let (last, hidden) = activations.split_last().ok_or(NetError::InvalidConfig)?;
         if activations.len() != sizes.len() - 1
             || hidden.contains(&Activation::Softmax)
+            || (optimizer.clip.norm.is_some() && ordering == Ordering::UpdateFirst)
             || loss.required_output().is_some_and(|a| a != *last)
         {
             return Err(NetError::InvalidConfig);
@@ -225,6 +243,12 @@ impl<T: SimdReal> Network<T> {
             delta: Vec::new(),
             delta_prev: Vec::new(),
             workspace: GemmWorkspace::new(),
+            dropout: Vec::new(),
+            dropout_seed: 0,
+            unmasked: Vec::new(),
+            masked_step: None,
+            weights: Vec::new(),
+            weighted: false,
         })
     }
 
@@ -341,6 +365,8 @@ impl<T: SimdReal> Network<T> {
         };
         let delta = replacement(&self.delta, rows(widest)?)?;
         let delta_prev = replacement(&self.delta_prev, rows(widest)?)?;
+        let weights = replacement(&self.weights, batch)?;
+        let unmasked = self.stage_unmasked(&self.dropout, batch)?;
         let mut outputs = Vec::new();
         outputs.try_reserve_exact(self.layers.len())?;
         for (out, layer) in self.outputs.iter().zip(&self.layers) {
@@ -361,6 +387,8 @@ impl<T: SimdReal> Network<T> {
         commit(&mut self.logits, logits);
         commit(&mut self.delta, delta);
         commit(&mut self.delta_prev, delta_prev);
+        commit(&mut self.weights, weights);
+        self.commit_unmasked(unmasked);
         for (out, staged) in self.outputs.iter_mut().zip(outputs) {
             commit(out, staged);
         }
@@ -390,9 +418,17 @@ impl<T: SimdReal> Network<T> {
     }
 
     /// Forward pass over the first `batch` rows of the input buffer; caches every layer's
-    /// output. Panics if `batch > capacity()`.
+    /// output. Inference: no dropout. Panics if `batch > capacity()`.
     pub fn forward(&mut self, batch: usize) {
+        self.forward_pass(batch, false);
+    }
+
+    /// The forward pass; `training` applies the dropout masks of the next optimizer step.
+    fn forward_pass(&mut self, batch: usize, training: bool) {
         self.check_batch(batch);
+        let masked_step =
+            (training && self.dropout.iter().any(|&r| r > 0.0)).then(|| self.steps + 1);
+        self.masked_step = masked_step;
         let Network {
             layers,
             activations,
@@ -402,6 +438,9 @@ impl<T: SimdReal> Network<T> {
             outputs,
             logits,
             workspace,
+            dropout: rates,
+            dropout_seed,
+            unmasked,
             ..
         } = self;
         let last = layers.len() - 1;
@@ -436,6 +475,13 @@ impl<T: SimdReal> Network<T> {
             if !f.is_elementwise() {
                 f.forward(y, l.fan_out);
             }
+            // Inverted dropout on a hidden layer's output: y ← y ⊙ m/(1 − p), the unmasked y
+            // kept for f' in the backward pass.
+            if let Some(step) = masked_step.filter(|_| i < last && rates[i] > 0.0) {
+                unmasked[i][..y.len()].copy_from_slice(y);
+                let mask = Mask::new(*dropout_seed, step, i as u32, rates[i]);
+                dropout::apply(&mask, y, 0, dropout::keep_scale(rates[i]));
+            }
         }
     }
 
@@ -448,8 +494,19 @@ impl<T: SimdReal> Network<T> {
         } else {
             &[]
         };
-        self.loss
-            .value(&self.output()[..n], logits, &self.target[..n], cols)
+        let (y_hat, target) = (&self.output()[..n], &self.target[..n]);
+        if self.weighted {
+            weighted::value(
+                self.loss,
+                y_hat,
+                logits,
+                target,
+                &self.weights[..batch],
+                cols,
+            )
+        } else {
+            self.loss.value(y_hat, logits, target, cols)
+        }
     }
 
     /// Forward + loss over the first `batch` rows (see [`Loss`] for each reduction). Panics if
@@ -473,8 +530,28 @@ impl<T: SimdReal> Network<T> {
     pub fn backward(&mut self, batch: usize, lr: T) {
         self.check_batch(batch);
         self.steps += 1;
-        let step = self.optimizer.step_scalars(lr, self.steps);
-        self.backprop(batch, Some(step));
+        let mut step = self.optimizer.step_scalars(lr, self.steps);
+        match self.optimizer.clip.norm {
+            None => self.backprop(batch, Some(step)),
+            // The global norm needs every layer's gradient before any update (so only with
+            // exact ordering, see `with_config`): the gradient pass, then all updates scaled.
+            Some(c) => {
+                self.backprop(batch, None);
+                step.grad_scale = T::from_f64(clip::norm_scale(&self.grads, c));
+                let threads = self.workspace.threads();
+                let Network {
+                    layers,
+                    optimizer,
+                    params,
+                    grads,
+                    state,
+                    ..
+                } = self;
+                for l in layers.iter() {
+                    update_layer(optimizer, state, params, grads, l, &step, threads);
+                }
+            }
+        }
     }
 
     /// Forward + loss + backward; returns the loss before the update. A loss that is not
@@ -490,10 +567,12 @@ impl<T: SimdReal> Network<T> {
         let n_last = self.layers[self.layers.len() - 1].fan_out;
         if !all_finite(&self.input[..batch * self.sizes[0]])
             || !all_finite(&self.target[..batch * n_last])
+            || (self.weighted && !all_finite(&self.weights[..batch]))
         {
             return f64::NAN;
         }
-        let loss = self.loss(batch);
+        self.forward_pass(batch, true);
+        let loss = self.cached_loss(batch);
         if loss.is_finite() {
             self.backward(batch, lr);
         }
@@ -528,12 +607,23 @@ impl<T: SimdReal> Network<T> {
             delta: delta_buf,
             delta_prev: delta_prev_buf,
             workspace,
+            dropout: rates,
+            dropout_seed,
+            unmasked,
+            masked_step,
+            weights,
+            weighted,
             ..
         } = self;
         let last = layers.len() - 1;
         let n_out = layers[last].fan_out;
-        let p = params.len();
         let threads = workspace.threads();
+        // The dropout mask the last forward applied to hidden layer `h`, with its scale.
+        let mask_of = |h: usize| {
+            (*masked_step)
+                .filter(|_| rates[h] > 0.0)
+                .map(|step| (Mask::new(*dropout_seed, step, h as u32, rates[h]), rates[h]))
+        };
 
         // delta = dL/dz of the output layer = dL/dŷ ⊙ f'(z); the seed's (ŷ − y) ⊙ ŷ(1 − ŷ)
         // (half_sse::backward, then sigmoid::backward). A cross-entropy fuses both factors
@@ -545,6 +635,10 @@ impl<T: SimdReal> Network<T> {
             &mut delta_buf[..batch * n_out],
             n_out,
         );
+        if *weighted {
+            // Row r's loss term is w_r·ℓ_r, so its delta is w_r·dℓ_r/dz.
+            weighted::scale_rows(&mut delta_buf[..batch * n_out], &weights[..batch], n_out);
+        }
 
         for i in (0..=last).rev() {
             let l = layers[i];
@@ -569,35 +663,30 @@ impl<T: SimdReal> Network<T> {
             // a = f_{i−1}(z_{i−1}) ⇒ ∂a/∂z_{i−1} = f'_{i−1}, from a itself: the seed's
             // a(1 − a), sigmoid::backward), f' applied in the product's epilogue. Which W: see
             // Ordering. Never needed for the input layer.
+            // With dropout on a = m/(1 − p) ⊙ f(z): f' from the unmasked output, then the
+            // same factor m/(1 − p) on the gradient.
             let mut propagate = |params: &[T], delta_prev: &mut [T]| {
                 if i > 0 {
+                    let mask = mask_of(i - 1);
+                    let a = if mask.is_some() {
+                        &unmasked[i - 1]
+                    } else {
+                        &outputs[i - 1]
+                    };
                     let into = Previous {
                         f: activations[i - 1],
-                        a: &outputs[i - 1][..batch * l.fan_in],
+                        a: &a[..batch * l.fan_in],
                         delta: delta_prev,
                     };
                     back_through_w(workspace, delta, &params[l.w..l.b()], l, into);
+                    if let Some((mask, rate)) = mask {
+                        let g = &mut delta_prev[..batch * l.fan_in];
+                        dropout::apply(&mask, g, 0, dropout::keep_scale(rate));
+                    }
                 }
             };
             let mut update = |params: &mut [T], step: &Step<T>| {
-                // W ← W − lr·Δ(dW + λW) ; b ← b − lr·Δ(db)   (Δ: the optimizer's rule; the
-                // seed's SGD: W −= lr·dW, b −= lr·db)
-                let bias_step = Step {
-                    decay: T::ZERO,
-                    ..*step
-                };
-                for (range, step) in [(l.w..l.b(), step), (l.b()..l.end(), &bias_step)] {
-                    let (s0, s1) = state_slots(state, p, optimizer.slots(), range.clone());
-                    let grads = &grads[range.clone()];
-                    let complete = for_each_chunk(
-                        threads,
-                        range.len(),
-                        UPDATE_CHUNK,
-                        [&mut params[range], s0, s1],
-                        &|r, [w, s0, s1]| optimizer.update(step, w, &grads[r], s0, s1),
-                    );
-                    assert!(complete, "a pool worker died during the update");
-                }
+                update_layer(optimizer, state, params, grads, &l, step, threads)
             };
             match (&step, *ordering) {
                 (None, _) => propagate(params, delta_prev_buf),
@@ -612,6 +701,38 @@ impl<T: SimdReal> Network<T> {
             }
             core::mem::swap(delta_buf, delta_prev_buf);
         }
+    }
+}
+
+/// One optimizer update of layer `l` from its gradient in `grads`:
+/// W ← W − lr·Δ(dW + λW) ; b ← b − lr·Δ(db)   (Δ: the optimizer's rule; the seed's SGD:
+/// W −= lr·dW, b −= lr·db).
+fn update_layer<T: SimdReal>(
+    optimizer: &Optimizer,
+    state: &mut [T],
+    params: &mut [T],
+    grads: &[T],
+    l: &Layer,
+    step: &Step<T>,
+    threads: usize,
+) {
+    let bias_step = Step {
+        decay: T::ZERO,
+        ..*step
+    };
+    let p = params.len();
+    for (range, step) in [(l.w..l.b(), step), (l.b()..l.end(), &bias_step)] {
+        let (s0, s1) = state_slots(state, p, optimizer.slots(), range.clone());
+        let grads = &grads[range.clone()];
+        // Elementwise, so split into fixed chunks run by the pool (same bits for any count).
+        let complete = for_each_chunk(
+            threads,
+            range.len(),
+            UPDATE_CHUNK,
+            [&mut params[range], s0, s1],
+            &|r, [w, s0, s1]| optimizer.update(step, w, &grads[r], s0, s1),
+        );
+        assert!(complete, "a pool worker died during the update");
     }
 }
 

@@ -7,7 +7,7 @@
 use wasm_mlp::alloc_counter::{set_allocation_budget, CountingAlloc};
 use wasm_mlp::ffi::f64_exports as f64x;
 use wasm_mlp::test_support::Rng;
-use wasm_mlp::{Activation, Config, Loss, Network, Optimizer, Ordering, Rule};
+use wasm_mlp::{Activation, Clip, Config, Loss, Network, Optimizer, Ordering, Rule};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
@@ -26,6 +26,7 @@ fn config() -> Config<'static> {
                 epsilon: 1e-8,
             },
             weight_decay: 0.0,
+            clip: Clip::NONE,
         },
         ordering: Ordering::Exact,
     }
@@ -118,7 +119,18 @@ fn every_failed_allocation_leaves_a_usable_network() {
 
     // creation through the FFI: null on every failure, never an abort.
     let block: Vec<f64> = {
-        let mut b = vec![0.0, 3.0, 2.0, 0.9, 0.999, 1e-8, 0.0, SIZES.len() as f64];
+        let mut b = vec![
+            0.0,
+            3.0,
+            2.0,
+            0.9,
+            0.999,
+            1e-8,
+            0.0,
+            0.0,
+            0.0,
+            SIZES.len() as f64,
+        ];
         b.extend(SIZES.iter().map(|&s| s as f64));
         b.extend([2.0, 0.0, 1.0, 0.0, 5.0, 0.0]);
         b

@@ -4,11 +4,11 @@
 use wasm_mlp::ffi::{
     decode_config, f32_exports as f32x, f64_exports as f64x, mlp_alloc, mlp_free, CONFIG_HEADER,
 };
-use wasm_mlp::{Activation, Loss, Optimizer, Ordering, Rule};
+use wasm_mlp::{Activation, Clip, Loss, Optimizer, Ordering, Rule};
 
 /// The config block of the default network (sigmoid, half-sse, sgd) for `sizes` and `ordering`.
 fn default_block(sizes: &[u32], ordering: u32) -> Vec<f64> {
-    let mut block = vec![f64::from(ordering), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    let mut block = vec![f64::from(ordering), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
     block.push(sizes.len() as f64);
     block.extend(sizes.iter().map(|&s| f64::from(s)));
     for _ in 1..sizes.len() {
@@ -19,9 +19,10 @@ fn default_block(sizes: &[u32], ordering: u32) -> Vec<f64> {
 
 #[test]
 fn config_block_decodes_and_rejects_malformed_blocks() {
-    // [3, 4, 2]: relu, then softmax; categorical cross-entropy; adam; update-first; λ = 0.01
+    // [3, 4, 2]: relu, then softmax; categorical cross-entropy; adam; update-first; λ = 0.01;
+    // clipValue 0.5
     let block = [
-        1.0, 3.0, 2.0, 0.9, 0.999, 1e-8, 0.01, 3.0, 3.0, 4.0, 2.0, 2.0, 0.0, 5.0, 0.0,
+        1.0, 3.0, 2.0, 0.9, 0.999, 1e-8, 0.01, 0.0, 0.5, 3.0, 3.0, 4.0, 2.0, 2.0, 0.0, 5.0, 0.0,
     ];
     let d = decode_config(&block).unwrap();
     assert_eq!(d.sizes, [3, 4, 2]);
@@ -36,7 +37,11 @@ fn config_block_decodes_and_rejects_malformed_blocks() {
                 beta2: 0.999,
                 epsilon: 1e-8
             },
-            weight_decay: 0.01
+            weight_decay: 0.01,
+            clip: Clip {
+                norm: None,
+                value: Some(0.5)
+            }
         }
     );
     assert_eq!(block.len(), CONFIG_HEADER + 3 * 2 + 1);
@@ -49,31 +54,69 @@ fn config_block_decodes_and_rejects_malformed_blocks() {
     assert!(decode_config(&block[..3]).is_none(), "no header");
     assert!(with(0, 2.0).is_none(), "ordering");
     assert!(with(1, 4.0).is_none(), "loss");
-    assert!(with(2, 3.0).is_none(), "optimizer");
+    assert!(with(2, 5.0).is_none(), "optimizer");
     assert!(with(3, 1.0).is_none(), "beta1 = 1");
     assert!(with(5, 0.0).is_none(), "epsilon = 0");
     assert!(with(6, -1.0).is_none(), "negative decay");
-    assert!(with(7, 4.0).is_none(), "size count vs length");
-    assert!(with(8, 2.5).is_none(), "fractional size");
-    assert!(with(11, 9.0).is_none(), "activation code");
+    for (slot, bad) in [
+        (7, -1.0),
+        (7, f64::NAN),
+        (7, f64::INFINITY),
+        (8, -0.5),
+        (8, f64::NAN),
+    ] {
+        assert!(with(slot, bad).is_none(), "clipping slot {slot} = {bad}");
+    }
+    assert_eq!(with(7, 2.0).unwrap().optimizer.clip.norm, Some(2.0));
+    assert_eq!(with(8, 0.0).unwrap().optimizer.clip.value, None);
+    assert_eq!(
+        with(2, 3.0).unwrap().optimizer.rule,
+        Rule::AdamW {
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8
+        }
+    );
+    let mut rms = block.to_vec();
+    rms[2..6].copy_from_slice(&[4.0, 0.9, 1e-7, 0.0]);
+    assert_eq!(
+        decode_config(&rms).unwrap().optimizer.rule,
+        Rule::RmsProp {
+            rho: 0.9,
+            epsilon: 1e-7
+        }
+    );
+    rms[5] = 1.0;
+    assert!(decode_config(&rms).is_none(), "rmsprop's third slot");
+    assert!(with(9, 4.0).is_none(), "size count vs length");
+    assert!(with(10, 2.5).is_none(), "fractional size");
+    assert!(with(13, 9.0).is_none(), "activation code");
     let mut leaky = block.to_vec();
-    leaky[11] = 3.0;
-    leaky[12] = 0.2;
+    leaky[13] = 3.0;
+    leaky[14] = 0.2;
     assert_eq!(
         decode_config(&leaky).unwrap().activations[0],
         Activation::LeakyRelu { slope: 0.2 }
     );
-    leaky[12] = -0.5;
+    leaky[14] = -0.5;
     assert!(decode_config(&leaky).is_none(), "negative leaky slope");
     // decodable but structurally invalid: softmax first, cross-entropy without softmax
     // SAFETY: valid blocks of the stated lengths.
     unsafe {
         let mut b = block.to_vec();
-        b[11] = 5.0;
+        b[13] = 5.0;
         assert!(f32x::net_create(b.as_ptr(), b.len() as u32).is_null());
-        b[11] = 2.0;
-        b[13] = 0.0;
+        b[13] = 2.0;
+        b[15] = 0.0;
         assert!(f32x::net_create(b.as_ptr(), b.len() as u32).is_null());
+        // global-norm clipping needs exact ordering (no global norm when updating first)
+        let mut b = block.to_vec();
+        b[7] = 1.0;
+        assert!(f32x::net_create(b.as_ptr(), b.len() as u32).is_null());
+        b[0] = 0.0;
+        let net = f32x::net_create(b.as_ptr(), b.len() as u32);
+        assert!(!net.is_null());
+        f32x::net_destroy(net);
         let net = f64x::net_create(block.as_ptr(), block.len() as u32);
         assert!(!net.is_null());
         let p = f64x::net_param_count(net);

@@ -3,7 +3,7 @@
 //! One test only, so no other test thread allocates concurrently.
 
 use wasm_mlp::alloc_counter::{allocation_count, CountingAlloc};
-use wasm_mlp::{Activation, Config, Loss, Network, Optimizer, Ordering, Rule};
+use wasm_mlp::{Activation, Clip, Config, Loss, Network, Optimizer, Ordering, Rule};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
@@ -17,6 +17,11 @@ fn training_loop_does_not_allocate() {
             epsilon: 1e-8,
         },
         weight_decay: 1e-4,
+        // clipping included: the global-norm path runs the gradient pass, then the updates
+        clip: Clip {
+            norm: Some(1.0),
+            value: Some(0.5),
+        },
     };
     let acts = [Activation::Relu, Activation::Tanh, Activation::Softmax];
     for (ordering, cross_entropy) in [
@@ -38,6 +43,11 @@ fn training_loop_does_not_allocate() {
         } else {
             Network::<f32>::new(&sizes, ordering).unwrap()
         };
+        if cross_entropy {
+            // with dropout and per-row loss weights
+            net.set_dropout(&[0.3, 0.1], 7).unwrap();
+            net.set_weighted(true);
+        }
         let grown = allocation_count();
         net.reserve(130).unwrap();
         assert!(
@@ -48,6 +58,7 @@ fn training_loop_does_not_allocate() {
             *p = ((i * 7919) % 1000) as f32 / 1000.0 - 0.5;
         }
         let before = allocation_count();
+        net.weights_mut().fill(0.5);
         for step in 0..8 {
             let batch = [130, 1, 77, 128][step % 4];
             net.train_step(batch, 0.1);

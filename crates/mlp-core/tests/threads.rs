@@ -1,8 +1,10 @@
 //! Threaded training is bit-identical to one thread: the core's pool gets native worker
 //! threads (what `mlp_pool_worker_run` gives it on wasm), and the same networks are trained
-//! with 1, 2 and 3 threads for every activation, loss, optimizer and ordering, in both dtypes.
+//! with 1, 2 and 3 threads for every activation, loss, optimizer (with clipping) and ordering,
+//! in both dtypes, with dropout.
 
 use std::sync::OnceLock;
+use wasm_mlp::optimizers::Clip;
 use wasm_mlp::parallel::POOL;
 use wasm_mlp::test_support::Rng;
 use wasm_mlp::{Activation, Config, Loss, Network, Optimizer, Ordering, Rule, SimdReal};
@@ -80,6 +82,10 @@ fn configs() -> Vec<(Vec<Activation>, Loss, Optimizer, Ordering)> {
                 nesterov: true,
             },
             weight_decay: 1e-3,
+            clip: Clip {
+                norm: None,
+                value: Some(0.05),
+            },
         },
         Optimizer {
             rule: Rule::Adam {
@@ -88,12 +94,38 @@ fn configs() -> Vec<(Vec<Activation>, Loss, Optimizer, Ordering)> {
                 epsilon: 1e-8,
             },
             weight_decay: 0.0,
+            clip: Clip::default(),
+        },
+        Optimizer {
+            rule: Rule::AdamW {
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-8,
+            },
+            weight_decay: 0.01,
+            // clipNorm: the norm is one reduction on the calling thread, the scaled update is
+            // split (exact ordering only; update-first is rejected at creation).
+            clip: Clip {
+                norm: Some(0.5),
+                value: None,
+            },
+        },
+        Optimizer {
+            rule: Rule::RmsProp {
+                rho: 0.9,
+                epsilon: 1e-8,
+            },
+            weight_decay: 0.0,
+            clip: Clip::default(),
         },
     ];
     let mut all = Vec::new();
     for (i, &(out, loss)) in outputs.iter().enumerate() {
         for (j, &optimizer) in optimizers.iter().enumerate() {
             for ordering in [Ordering::Exact, Ordering::UpdateFirst] {
+                if optimizer.clip.norm.is_some() && ordering == Ordering::UpdateFirst {
+                    continue;
+                }
                 // every hidden activation appears with every loss, optimizer and ordering
                 let h = hidden[(i + j) % hidden.len()];
                 let h2 = hidden[(i + j + 2) % hidden.len()];

@@ -3,7 +3,7 @@
 //! update-first with stateful optimizers, and the skip of an update on a non-finite loss.
 
 use wasm_mlp::test_support::Rng;
-use wasm_mlp::{Activation, Config, Loss, Network, Optimizer, Ordering, Rule};
+use wasm_mlp::{Activation, Clip, Config, Loss, Network, Optimizer, Ordering, Rule};
 
 const HIDDEN: [Activation; 5] = [
     Activation::Sigmoid,
@@ -21,6 +21,7 @@ const ADAM: Optimizer = Optimizer {
         epsilon: 1e-8,
     },
     weight_decay: 0.0,
+    clip: Clip::NONE,
 };
 
 /// Every (loss, output activation) pair the network accepts.
@@ -163,10 +164,23 @@ fn optimizer_rules_follow_their_formulas() {
             beta2: 0.999,
             epsilon: 1e-8,
         },
+        Rule::AdamW {
+            beta1: 0.8,
+            beta2: 0.99,
+            epsilon: 1e-8,
+        },
+        Rule::RmsProp {
+            rho: 0.9,
+            epsilon: 1e-8,
+        },
     ];
     for rule in rules {
         for weight_decay in [0.0, 0.05] {
-            let opt = Optimizer { rule, weight_decay };
+            let opt = Optimizer {
+                rule,
+                weight_decay,
+                clip: Clip::NONE,
+            };
             let mut rng = Rng::new(8);
             let mut n = net(
                 &[3, 2],
@@ -208,6 +222,22 @@ fn optimizer_rules_follow_their_formulas() {
                                 let v = s1[i] / (1.0 - beta2.powi(t as i32));
                                 m / (v.sqrt() + epsilon)
                             }
+                            Rule::AdamW {
+                                beta1,
+                                beta2,
+                                epsilon,
+                            } => {
+                                // decoupled: the moments see g alone, λw joins the step
+                                s0[i] = beta1 * s0[i] + (1.0 - beta1) * g[i];
+                                s1[i] = beta2 * s1[i] + (1.0 - beta2) * g[i] * g[i];
+                                let m = s0[i] / (1.0 - beta1.powi(t as i32));
+                                let v = s1[i] / (1.0 - beta2.powi(t as i32));
+                                decay * w[i] + m / (v.sqrt() + epsilon)
+                            }
+                            Rule::RmsProp { rho, epsilon } => {
+                                s0[i] = rho * s0[i] + (1.0 - rho) * gi * gi;
+                                gi / (s0[i].sqrt() + epsilon)
+                            }
                         };
                     assert!(
                         (n.params()[i] - w[i]).abs() <= 1e-14,
@@ -239,6 +269,7 @@ fn update_first_with_stateful_optimizers() {
             nesterov: true,
         },
         weight_decay: 0.01,
+        clip: Clip::NONE,
     };
     for opt in [adam, momentum] {
         for sizes in [&[4usize, 3][..], &[4, 6, 3]] {

@@ -85,3 +85,32 @@ export function outputDelta(
       return;
   }
 }
+
+/**
+ * The loss with per-row weights `w` (as `losses/weighted.rs` in the core, Keras's reduction):
+ * `Σ_r w_r·ℓ_r`, divided by the batch size `B` for the mean losses (not by `Σ w`), where `ℓ_r`
+ * is {@link lossValue} of row `r` alone.
+ */
+export function weightedLossValue(
+  loss: CoreLoss,
+  yHat: Real,
+  z: Real,
+  target: Real,
+  w: Real,
+  cols: number,
+): number {
+  let sum = 0;
+  for (let r = 0; r < w.length; r++) {
+    const [from, to] = [r * cols, (r + 1) * cols];
+    const row = (a: Real): Real => a.subarray(from, to);
+    sum += w[r]! * lossValue(loss, row(yHat), row(z), row(target), 1, cols);
+  }
+  return loss === 'half-sse' ? sum : sum / Math.max(w.length, 1);
+}
+
+/** `grad[r][c] ← grad[r][c]·w_r`: the weighted loss's `dL/dz` from the unweighted one. */
+export function scaleRows(grad: Real, w: Real, cols: number): void {
+  for (let r = 0; r < w.length; r++) {
+    for (let c = 0; c < cols; c++) grad[r * cols + c] = grad[r * cols + c]! * w[r]!;
+  }
+}

@@ -14,8 +14,10 @@ import { stateSlots, type ModelSpec } from '../../model.js';
 import type { Dtype, OptimizerState } from '../../types.js';
 import { arrayType, gatherRows, type Backend, type Real } from '../backend.js';
 import { activate, activationBackward } from './activations.js';
+import { DropoutMask, keepScale } from './dropout.js';
 import { addBias, columnSums, gemm } from './kernels.js';
-import { lossValue, outputDelta } from './losses.js';
+import { lossValue, outputDelta, scaleRows, weightedLossValue } from './losses.js';
+import { normScale } from './clipping.js';
 import { optimizerUpdate } from './optimizers.js';
 
 /** {@link Backend} in plain TypeScript. */
@@ -39,6 +41,10 @@ export class ReferenceBackend implements Backend {
   /** The last layer's `z` of the last forward (read by the cross-entropies). */
   #logits: Real = new Float64Array(0);
   #batch = 0;
+  /** Per hidden layer: its output before the dropout mask (null where the last forward had none). */
+  #unmasked: (Real | null)[] = [];
+  /** The optimizer step whose dropout masks the last forward applied (null: none). */
+  #maskedStep: number | null = null;
 
   /**
    * @param spec layers, activations, loss, optimizer, ordering (validated)
@@ -91,7 +97,7 @@ export class ReferenceBackend implements Backend {
   }
 
   forward(x: Real, batch: number): Real {
-    this.#forward(x, batch);
+    this.#forward(x, batch, false);
     return this.output(batch).slice();
   }
 
@@ -100,10 +106,21 @@ export class ReferenceBackend implements Backend {
     return out.subarray(0, batch * this.spec.layers[this.spec.layers.length - 1]!);
   }
 
-  #forward(x: Real, batch: number): void {
+  /** The mask of hidden layer `h` the last forward applied, with its scale (or null). */
+  #mask(h: number): { mask: DropoutMask; scale: number } | null {
+    const rate = this.spec.dropout?.[h] ?? 0;
+    if (this.#maskedStep === null || rate === 0) return null;
+    const mask = new DropoutMask(this.spec.dropoutSeed ?? 0, this.#maskedStep, h, rate);
+    return { mask, scale: keepScale(rate, this.dtype === 'f32') };
+  }
+
+  /** `training`: apply the dropout masks of the step about to be taken. */
+  #forward(x: Real, batch: number, training: boolean): void {
     let input: Real = this.#Array.from(x); // inputs[0] = x, rounded to the dtype
     this.#inputs = [];
     this.#outputs = [];
+    this.#unmasked = [];
+    this.#maskedStep = training && this.spec.dropout?.some((r) => r > 0) ? this.#step + 1 : null;
     for (let i = 0; i < this.#offsets.length; i++) {
       const { inputs: nIn, outputs: nOut } = this.#offsets[i]!;
       const z = new this.#Array(batch * nOut);
@@ -111,6 +128,9 @@ export class ReferenceBackend implements Backend {
       addBias(z, this.#b(i), batch, nOut); //                               z += b[i]
       if (i === this.#offsets.length - 1) this.#logits = z.slice(); //      logits, for the loss
       activate(this.spec.activations[i]!, z, batch, nOut); //               outputs[i] = f(z), in place
+      const dropout = i < this.#offsets.length - 1 ? this.#mask(i) : null;
+      this.#unmasked.push(dropout ? z.slice() : null); //                    f' reads the unmasked f(z)
+      dropout?.mask.apply(z, dropout.scale); //                              z ⊙ m/(1 − p)
       this.#inputs.push(input);
       this.#outputs.push(z);
       input = z; //                                                         inputs[i+1] = outputs[i]
@@ -119,14 +139,18 @@ export class ReferenceBackend implements Backend {
   }
 
   /** The loss of the cached output and `dL/dz` of the output layer. */
-  #lossAndGrad(y: Real): { loss: number; grad: Real } {
+  #lossAndGrad(y: Real, weights?: Real | null): { loss: number; grad: Real } {
     const { layers, loss, activations } = this.spec;
     const cols = layers[layers.length - 1]!;
     const out = this.#outputs[this.#outputs.length - 1]!;
     const target = this.#Array.from(y); // the targets as the dtype stores them
     const grad = new this.#Array(out.length);
-    const value = lossValue(loss, out, this.#logits, target, this.#batch, cols);
+    const w = weights ? this.#Array.from(weights.subarray(0, this.#batch)) : null;
+    const value = w
+      ? weightedLossValue(loss, out, this.#logits, target, w, cols)
+      : lossValue(loss, out, this.#logits, target, this.#batch, cols);
     outputDelta(loss, activations[activations.length - 1]!, out, target, grad, this.#batch, cols);
+    if (w) scaleRows(grad, w, cols); // row r's term is w_r·ℓ_r
     return { loss: value, grad };
   }
 
@@ -140,15 +164,28 @@ export class ReferenceBackend implements Backend {
   #backward(outputDelta: Real, batch: number, learningRate: number | null): void {
     const last = this.#offsets.length - 1;
     const step = this.#step + 1;
+    const { clipNorm } = this.spec.optimizer;
+    if (learningRate !== null && clipNorm !== undefined) {
+      // The global norm needs every layer's gradient before any update (exact ordering only):
+      // the gradient pass, then every layer's update with the gradient scaled.
+      this.#backward(outputDelta, batch, null);
+      const scale = normScale(this.#grads, clipNorm);
+      for (let i = 0; i <= last; i++) this.#update(i, learningRate, step, scale);
+      this.#step = step;
+      return;
+    }
     // dL/da of the current layer's output, turned into its delta (dL/dz) by f' below; the
     // output layer's arrives as the delta already (fused with the loss, see losses.ts).
     let delta = outputDelta;
     for (let i = last; i >= 0; i--) {
-      const { inputs: nIn, outputs: nOut, weights, biases } = this.#offsets[i]!;
+      const { inputs: nIn, outputs: nOut } = this.#offsets[i]!;
       const a = this.#inputs[i]!; // the layer's input: the previous layer's output a = f(z)
       // delta = dL/da ⊙ f'(z), f' through the layer's output (sigmoid: a(1 − a))
       if (i !== last) {
-        activationBackward(this.spec.activations[i]!, delta, this.#outputs[i]!, batch, nOut);
+        const a = this.#unmasked[i] ?? this.#outputs[i]!;
+        activationBackward(this.spec.activations[i]!, delta, a, batch, nOut);
+        const dropout = this.#mask(i); // a = m/(1 − p) ⊙ f(z): the same factor on the gradient
+        dropout?.mask.apply(delta, dropout.scale);
       }
       // through z = a·W + b: dW = aᵀ·delta, db = Σ_rows delta
       gemm(true, false, nIn, nOut, batch, a, delta, this.#dW(i), false);
@@ -160,12 +197,7 @@ export class ReferenceBackend implements Backend {
         gemm(false, true, batch, nIn, nOut, current, this.#W(i), below, false);
         return below;
       };
-      const update = (lr: number): void => {
-        const opt = this.spec.optimizer;
-        const [p, g, s] = [this.#params, this.#grads, this.#state];
-        optimizerUpdate(opt, p, g, s, weights, biases, lr, opt.weightDecay, step); // W
-        optimizerUpdate(opt, p, g, s, biases, biases + nOut, lr, 0, step); //          b (no decay)
-      };
+      const update = (lr: number): void => this.#update(i, lr, step, 1);
       if (learningRate === null) {
         if (i > 0) delta = propagate();
       } else if (this.spec.ordering === 'exact') {
@@ -179,16 +211,26 @@ export class ReferenceBackend implements Backend {
     if (learningRate !== null) this.#step = step;
   }
 
+  /** One optimizer update of layer `i` from its gradient, scaled by `scale` (clipNorm). */
+  #update(i: number, lr: number, step: number, scale: number): void {
+    const { weights, biases, outputs: nOut } = this.#offsets[i]!;
+    const opt = this.spec.optimizer;
+    const [p, g, s] = [this.#params, this.#grads, this.#state];
+    optimizerUpdate(opt, p, g, s, weights, biases, lr, opt.weightDecay, step, scale); // W
+    optimizerUpdate(opt, p, g, s, biases, biases + nOut, lr, 0, step, scale); //  b (no decay)
+  }
+
   backward(y: Real, batch: number, learningRate: number): void {
     this.#backward(this.#lossAndGrad(y).grad, batch, learningRate);
   }
 
-  trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
+  trainStep(x: Real, y: Real, batch: number, learningRate: number, weights?: Real | null): number {
     // As the core: a batch that is not finite (in the stored dtype) is skipped, NaN returned.
     if (!this.#storable(x, batch * this.spec.layers[0]!)) return NaN;
     if (!this.#storable(y, batch * this.spec.layers[this.spec.layers.length - 1]!)) return NaN;
-    this.#forward(x, batch);
-    const { loss, grad } = this.#lossAndGrad(y);
+    if (weights && !this.#storable(weights, batch)) return NaN;
+    this.#forward(x, batch, true);
+    const { loss, grad } = this.#lossAndGrad(y, weights);
     if (Number.isFinite(loss)) this.#backward(grad, batch, learningRate); // else: skip the update
     return loss;
   }
@@ -200,24 +242,31 @@ export class ReferenceBackend implements Backend {
     return true;
   }
 
-  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
+  trainRows(
+    x: Real,
+    y: Real,
+    rows: ArrayLike<number>,
+    learningRate: number,
+    weights?: Real | null,
+  ): number {
     const { layers } = this.spec;
     const xs = gatherRows(x, layers[0]!, rows, new Float64Array(rows.length * layers[0]!));
     const nOut = layers[layers.length - 1]!;
     const ys = gatherRows(y, nOut, rows, new Float64Array(rows.length * nOut));
-    return this.trainStep(xs, ys, rows.length, learningRate);
+    const ws = weights ? gatherRows(weights, 1, rows, new Float64Array(rows.length)) : null;
+    return this.trainStep(xs, ys, rows.length, learningRate, ws);
   }
 
-  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number } {
-    this.#forward(x, batch);
-    const { loss, grad } = this.#lossAndGrad(y);
+  gradients(x: Real, y: Real, batch: number, weights?: Real | null): { grads: Real; loss: number } {
+    this.#forward(x, batch, false);
+    const { loss, grad } = this.#lossAndGrad(y, weights);
     this.#backward(grad, batch, null);
     return { grads: this.#grads.slice(), loss };
   }
 
-  loss(x: Real, y: Real, batch: number): number {
-    this.#forward(x, batch);
-    return this.#lossAndGrad(y).loss;
+  loss(x: Real, y: Real, batch: number, weights?: Real | null): number {
+    this.#forward(x, batch, false);
+    return this.#lossAndGrad(y, weights).loss;
   }
 
   clone(): ReferenceBackend {

@@ -6,10 +6,12 @@
  */
 import type { Optimizer } from '../../model.js';
 import type { Real } from '../backend.js';
+import { clipElement } from './clipping.js';
 
 /**
- * One update of `w = params[from, to)` from `grads[from, to)`, with L2 decay `decay` (the
- * optimizer's `weightDecay` for weights, 0 for biases).
+ * One update of `w = params[from, to)` from `grads[from, to)`, with decay `decay` (the
+ * optimizer's `weightDecay` for weights, 0 for biases) and the gradient clipped: scaled by
+ * `scale` (global-norm clipping, 1 without it), then clamped to `±clipValue`.
  */
 export function optimizerUpdate(
   opt: Optimizer,
@@ -21,11 +23,13 @@ export function optimizerUpdate(
   lr: number,
   decay: number,
   step: number,
+  scale = 1,
 ): void {
   const p = params.length;
   for (let i = from; i < to; i++) {
     const w = params[i]!;
-    const g = grads[i]! + decay * w; //                             g̃ = g + λw
+    const raw = clipElement(grads[i]!, scale, opt.clipValue); //   clamp(g·s, ±v)
+    const g = raw + decay * w; //                                   g̃ = g + λw
     switch (opt.type) {
       case 'sgd': //                                                 w ← w − a·g̃
         params[i] = w + -lr * g;
@@ -44,6 +48,20 @@ export function optimizerUpdate(
         params[i] = w + -lr * (mHat / (Math.sqrt(vHat) + opt.epsilon));
         break;
       }
+      case 'adamw': {
+        // decoupled decay: the moments see g alone
+        state[i] = opt.beta1 * state[i]! + (1 - opt.beta1) * raw; //  m ← β₁m + (1−β₁)g
+        state[p + i] = opt.beta2 * state[p + i]! + (1 - opt.beta2) * (raw * raw); // v ← β₂v + (1−β₂)g²
+        const mHat = state[i]! * (1 / (1 - opt.beta1 ** step));
+        const vHat = state[p + i]! * (1 / (1 - opt.beta2 ** step));
+        // w ← w − a·(λw + m̂/(√v̂ + ε))
+        params[i] = w + -lr * (decay * w + mHat / (Math.sqrt(vHat) + opt.epsilon));
+        break;
+      }
+      case 'rmsprop':
+        state[i] = opt.rho * state[i]! + (1 - opt.rho) * (g * g); //  v ← ρv + (1−ρ)g̃²
+        params[i] = w + -lr * (g / (Math.sqrt(state[i]!) + opt.epsilon)); // w ← w − a·g̃/(√v + ε)
+        break;
     }
   }
 }

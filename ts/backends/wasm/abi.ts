@@ -59,6 +59,15 @@ export interface NetExports {
    * extra threads' packing buffers; nothing changed).
    */
   setThreads(net: NetPtr, threads: number): number;
+  /**
+   * `mlp_net_set_dropout_{t}(net, rates: f64*, len, seed: u32) -> u32`: one rate per hidden
+   * layer (or `len` 0: none) and the masks' 32-bit seed; 1 ok, 0 invalid or out of memory.
+   */
+  setDropout(net: NetPtr, rates: Ptr, len: number, seed: number): number;
+  /** `mlp_net_weights_{t}(net) -> T*`: the per-row loss weights (valid until the next reserve) */
+  weights(net: NetPtr): Ptr;
+  /** `mlp_net_set_weighted_{t}(net, on: u32)`: whether the loss calls read the weights */
+  setWeighted(net: NetPtr, on: number): void;
 }
 
 /** ABI name (without the dtype suffix) of each entry of {@link NetExports}. */
@@ -82,6 +91,9 @@ const NET_EXPORT_NAMES: Record<keyof NetExports, string> = {
   gradients: 'mlp_net_gradients',
   loss: 'mlp_net_loss',
   setThreads: 'mlp_net_set_threads',
+  setDropout: 'mlp_net_set_dropout',
+  weights: 'mlp_net_weights',
+  setWeighted: 'mlp_net_set_weighted',
 };
 
 /** Entries that return a pointer or a u32: normalized with `>>> 0`. */
@@ -97,6 +109,8 @@ const UNSIGNED_RESULTS = new Set<keyof NetExports>([
   'target',
   'output',
   'setThreads',
+  'setDropout',
+  'weights',
 ]);
 
 /** The exports that are not per dtype: memory and the scratch allocator. */
@@ -166,11 +180,13 @@ export const LOSS_CODES: Readonly<Record<CoreLoss, number>> = {
   'binary-cross-entropy': 2,
   'categorical-cross-entropy': 3,
 };
-/** Slot 2 (hyperparameters in slots 3–5, weight decay in 6). */
+/** Slot 2 (hyperparameters in slots 3–5, weight decay in 6, clipping in 7–8). */
 export const OPTIMIZER_CODES: Readonly<Record<OptimizerName, number>> = {
   sgd: 0,
   momentum: 1,
   adam: 2,
+  adamw: 3,
+  rmsprop: 4,
 };
 /** The first slot of each weight layer's pair (the second: leakyRelu's slope, else 0). */
 export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
@@ -185,22 +201,27 @@ export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
 /**
  * The config block `mlp_net_create_{t}` decodes (docs/ARCHITECTURE.md, `decode_config` in
  * crates/mlp-core/src/ffi/mod.rs): f64 slots `[ordering, loss, optimizer, h0, h1, h2,
- * weightDecay, n, sizes…, (activation, parameter) per weight layer]`.
+ * weightDecay, clipNorm, clipValue, n, sizes…, (activation, parameter) per weight layer]`,
+ * a clipping slot 0 when off.
  */
 export function encodeConfig(spec: ModelSpec): Float64Array {
   const { layers, activations, loss, optimizer: opt, ordering } = spec;
   const hyper =
     opt.type === 'momentum'
       ? [opt.momentum, opt.nesterov ? 1 : 0, 0]
-      : opt.type === 'adam'
+      : opt.type === 'adam' || opt.type === 'adamw'
         ? [opt.beta1, opt.beta2, opt.epsilon]
-        : [0, 0, 0];
+        : opt.type === 'rmsprop'
+          ? [opt.rho, opt.epsilon, 0]
+          : [0, 0, 0];
   return Float64Array.from([
     ORDERING_CODES[ordering],
     LOSS_CODES[loss],
     OPTIMIZER_CODES[opt.type],
     ...hyper,
     opt.weightDecay,
+    opt.clipNorm ?? 0,
+    opt.clipValue ?? 0,
     layers.length,
     ...layers,
     ...activations.flatMap((a) => [ACTIVATION_CODES[a.type], a.type === 'leakyRelu' ? a.slope : 0]),

@@ -11,6 +11,7 @@ import { gatherRows, type Backend, type Real } from '../backend.js';
 import { encodeConfig, type NetExports, type NetPtr } from './abi.js';
 import type { WasmCore } from './core.js';
 import type { ThreadInfo } from './threads.js';
+import { hasDropout } from '../../training/dropout.js';
 
 /** Rust networks of one core that are not yet freed, and the bytes they hold. */
 interface Tally {
@@ -88,6 +89,9 @@ export class WasmBackend implements Backend {
   /** The input / target buffers' addresses, fetched once per reserve (they move only then). */
   #inputPtr = 0;
   #targetPtr = 0;
+  #weightsPtr = 0;
+  /** Whether the core's loss calls read the weights buffer (mirrors `mlp_net_set_weighted`). */
+  #weighted = false;
   /** Ownership record of the Rust network (shared with the finalizer). */
   readonly #held: Held;
   /**
@@ -129,8 +133,9 @@ export class WasmBackend implements Backend {
     tally.count++;
     // Registered first: whatever throws below, the Rust network is freed with this object.
     finalizer?.register(this, this.#held, this);
-    this.#account(before);
     this.paramCount = this.#api.paramCount(this.#net);
+    if (hasDropout(spec.dropout)) this.#setDropout(spec.dropout!, spec.dropoutSeed ?? 0);
+    this.#account(before);
     if (this.paramCount !== params.length) {
       this.dispose();
       throw new WasmMlpError(
@@ -166,6 +171,42 @@ export class WasmBackend implements Backend {
         await nextMacrotask();
         tally.checkpoint = tally.bytes;
       }
+    }
+  }
+
+  /** Hands the (validated) dropout rates and seed to the core. */
+  #setDropout(rates: readonly number[], seed: number): void {
+    const ptr = this.core.allocArray('f64', rates);
+    try {
+      if (this.#api.setDropout(this.#net, ptr, rates.length, seed >>> 0) !== 1) {
+        this.dispose();
+        throw new OutOfMemoryError(
+          `out of WebAssembly memory setting up dropout for layers [${this.spec.layers}] (${this.dtype})` +
+            othersHint(this.#held.tally),
+        );
+      }
+    } finally {
+      this.core.freeArray('f64', ptr, rates.length);
+    }
+  }
+
+  /**
+   * Puts the loss weights of the batch rows in the core's buffer (`rows`: which entries of
+   * `weights`, else its first `batch`), or with null turns weighting off.
+   */
+  #writeWeights(weights: Real | null | undefined, batch: number, rows?: ArrayLike<number>): void {
+    const on = weights != null;
+    if (on) {
+      if (rows) {
+        const size = this.dtype === 'f64' ? 8 : 4;
+        gatherRows(weights, 1, rows, this.core.heap(this.dtype), this.#weightsPtr / size);
+      } else {
+        this.core.write(this.dtype, this.#weightsPtr, weights.subarray(0, batch));
+      }
+    }
+    if (on !== this.#weighted) {
+      this.#api.setWeighted(this.#net, on ? 1 : 0);
+      this.#weighted = on;
     }
   }
 
@@ -260,6 +301,7 @@ export class WasmBackend implements Backend {
     // re-read either way: a stale pointer here would write into freed memory.
     this.#inputPtr = this.#api.input(net);
     this.#targetPtr = this.#api.target(net);
+    this.#weightsPtr = this.#api.weights(net);
     if (!ok) {
       throw new OutOfMemoryError(
         `out of WebAssembly memory reserving buffers for a batch of ${batch} rows ` +
@@ -316,17 +358,25 @@ export class WasmBackend implements Backend {
     // The caller guarantees a forward() of this batch came first, so no reserve is needed.
     this.#live();
     this.#writeTarget(y);
+    this.#writeWeights(null, batch);
     this.#compute(() => this.#api.backward(this.#net, batch, learningRate));
   }
 
-  trainStep(x: Real, y: Real, batch: number, learningRate: number): number {
+  trainStep(x: Real, y: Real, batch: number, learningRate: number, weights?: Real | null): number {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
+    this.#writeWeights(weights, batch);
     return this.#compute(() => this.#api.trainStep(this.#net, batch, learningRate));
   }
 
-  trainRows(x: Real, y: Real, rows: ArrayLike<number>, learningRate: number): number {
+  trainRows(
+    x: Real,
+    y: Real,
+    rows: ArrayLike<number>,
+    learningRate: number,
+    weights?: Real | null,
+  ): number {
     const { layers } = this.spec;
     const batch = rows.length;
     this.#reserve(batch);
@@ -335,22 +385,25 @@ export class WasmBackend implements Backend {
     const heap = this.core.heap(this.dtype);
     gatherRows(x, layers[0]!, rows, heap, this.#inputPtr / size);
     gatherRows(y, layers[layers.length - 1]!, rows, heap, this.#targetPtr / size);
+    this.#writeWeights(weights, batch, rows);
     return this.#compute(() => this.#api.trainStep(this.#net, batch, learningRate));
   }
 
-  gradients(x: Real, y: Real, batch: number): { grads: Real; loss: number } {
+  gradients(x: Real, y: Real, batch: number, weights?: Real | null): { grads: Real; loss: number } {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
+    this.#writeWeights(weights, batch);
     const loss = this.#compute(() => this.#api.gradients(this.#net, batch));
     const grads = this.core.read(this.dtype, this.#api.grads(this.#live()), this.paramCount);
     return { grads, loss };
   }
 
-  loss(x: Real, y: Real, batch: number): number {
+  loss(x: Real, y: Real, batch: number, weights?: Real | null): number {
     this.#reserve(batch);
     this.#writeInput(x);
     this.#writeTarget(y);
+    this.#writeWeights(weights, batch);
     return this.#compute(() => this.#api.loss(this.#net, batch));
   }
 

@@ -1,6 +1,6 @@
 //! Test build only (cargo feature `test-exports`): the kernels alone, `mlp_gemm_{t}`,
 //! `mlp_sigmoid_{t}`, `mlp_sigmoid_backward_{t}`, `mlp_add_bias_{t}`, `mlp_column_sums_{t}`,
-//! `mlp_axpy_{t}`, so the TS tests can check each against the reference kernels and the
+//! `mlp_axpy_{t}`, and `mlp_dropout_mask` (the dropout masks), so the TS tests can check each against the reference kernels and the
 //! benchmarks can time the GEMM. Rust paths `ffi::kernels::f32_kernels::<name>` / `f64_kernels`.
 //!
 //! Each takes caller-owned buffers of the stated lengths (from `mlp_alloc`); an output buffer
@@ -128,6 +128,31 @@ macro_rules! kernel_exports {
 
 kernel_exports!(f32_kernels, f32, "f32");
 kernel_exports!(f64_kernels, f64, "f64");
+
+/// `out[k] = 1` if element `first + k` is kept by the dropout mask of `(seed, step, layer,
+/// rate)` (`kernels::dropout::Mask`), else 0; `step` an integer `f64` (exact below 2⁵³). For
+/// the check that the reference backend draws the same masks.
+///
+/// # Safety
+/// `out` writable for `n` bytes.
+#[export_name = "mlp_dropout_mask"]
+pub unsafe extern "C" fn dropout_mask(
+    seed: u32,
+    step: f64,
+    layer: u32,
+    rate: f64,
+    first: u32,
+    n: u32,
+    out: *mut u8,
+) {
+    let mask = kernels::dropout::Mask::new(seed, step as u64, layer, rate);
+    // SAFETY: the caller's contract.
+    if let Some(out) = unsafe { slice_mut(out, n as usize) } {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = u8::from(mask.keeps(first.wrapping_add(k as u32)));
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

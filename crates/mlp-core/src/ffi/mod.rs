@@ -38,7 +38,7 @@
 use crate::activations::Activation;
 use crate::losses::Loss;
 use crate::network::{Config, Ordering};
-use crate::optimizers::{Optimizer, Rule};
+use crate::optimizers::{Clip, Optimizer, Rule};
 use std::alloc::Layout;
 
 #[cfg(any(test, feature = "test-exports"))]
@@ -104,7 +104,7 @@ fn try_box<T>(value: T) -> *mut T {
 }
 
 /// Slots of the config block before the layer sizes.
-pub const CONFIG_HEADER: usize = 8;
+pub const CONFIG_HEADER: usize = 10;
 
 /// A config block decoded into owned values (the sizes and activations a [`Config`] borrows).
 #[derive(Debug, PartialEq)]
@@ -141,11 +141,13 @@ impl DecodedConfig {
 /// |---|---|
 /// | 0 | ordering: 0 exact, 1 update-first |
 /// | 1 | loss: 0 half-sse, 1 mse, 2 binary-cross-entropy, 3 categorical-cross-entropy |
-/// | 2 | optimizer: 0 sgd, 1 momentum, 2 adam |
-/// | 3, 4, 5 | optimizer hyperparameters: momentum `μ, nesterov (0/1), 0`; adam `β₁, β₂, ε`; sgd `0, 0, 0` |
-/// | 6 | L2 weight decay `λ ≥ 0` |
-/// | 7 | `n`, the number of layer sizes |
-/// | 8 … 8+n−1 | the sizes `n_0 … n_L` |
+/// | 2 | optimizer: 0 sgd, 1 momentum, 2 adam, 3 adamw, 4 rmsprop |
+/// | 3, 4, 5 | optimizer hyperparameters: momentum `μ, nesterov (0/1), 0`; adam and adamw `β₁, β₂, ε`; rmsprop `ρ, ε, 0`; sgd `0, 0, 0` |
+/// | 6 | weight decay `λ ≥ 0` (L2; decoupled for adamw) |
+/// | 7 | gradient clipping `clipNorm` `c > 0` (global norm), 0 = off |
+/// | 8 | gradient clipping `clipValue` `v > 0` (per element), 0 = off |
+/// | 9 | `n`, the number of layer sizes |
+/// | 10 … 10+n−1 | the sizes `n_0 … n_L` |
 /// | then, per weight layer | activation code (0 sigmoid, 1 tanh, 2 relu, 3 leakyRelu, 4 linear, 5 softmax), its parameter (leakyRelu's slope, else 0) |
 ///
 /// The codes are those of [`ordering`], [`loss`], [`optimizer`] and [`activation`] below, the
@@ -162,8 +164,9 @@ pub fn decode_config(block: &[f64]) -> Option<DecodedConfig> {
         code(header[2])?,
         [header[3], header[4], header[5]],
         header[6],
+        [header[7], header[8]],
     )?;
-    let n = code(header[7])? as usize;
+    let n = code(header[9])? as usize;
     let layers = n.checked_sub(1)?;
     if block.len() != CONFIG_HEADER.checked_add(n)?.checked_add(2 * layers)? {
         return None;
@@ -213,25 +216,51 @@ fn loss(code: u32) -> Option<Loss> {
     })
 }
 
-/// Slots 2–6: the rule's code, its hyperparameters `h` and the weight decay. Momentum:
-/// `h = [μ, nesterov (0/1), 0]`, `μ ∈ [0, 1)`. Adam: `h = [β₁, β₂, ε]`, `β ∈ [0, 1)`, `ε > 0`
-/// finite. Weight decay `λ ≥ 0` finite.
-fn optimizer(code: u32, h: [f64; 3], weight_decay: f64) -> Option<Optimizer> {
+/// Slots 2–8: the rule's code, its hyperparameters `h`, the weight decay and the clipping.
+/// Momentum: `h = [μ, nesterov (0/1), 0]`, `μ ∈ [0, 1)`. Adam, AdamW: `h = [β₁, β₂, ε]`,
+/// `β ∈ [0, 1)`, `ε > 0` finite. RMSprop: `h = [ρ, ε, 0]`. Weight decay `λ ≥ 0` finite.
+/// Clipping `[clipNorm, clipValue]`: each 0 (off) or finite > 0.
+fn optimizer(code: u32, h: [f64; 3], weight_decay: f64, clip: [f64; 2]) -> Option<Optimizer> {
     let unit = |v: f64| (0.0..1.0).contains(&v);
+    let positive = |v: f64| v > 0.0 && v.is_finite();
+    let clip_slot = |v: f64| {
+        if v == 0.0 {
+            Some(None)
+        } else {
+            positive(v).then_some(Some(v))
+        }
+    };
+    let clip = Clip {
+        norm: clip_slot(clip[0])?,
+        value: clip_slot(clip[1])?,
+    };
     let rule = match code {
         0 => Rule::Sgd,
         1 if unit(h[0]) && (h[1] == 0.0 || h[1] == 1.0) => Rule::Momentum {
             momentum: h[0],
             nesterov: h[1] == 1.0,
         },
-        2 if unit(h[0]) && unit(h[1]) && h[2] > 0.0 && h[2].is_finite() => Rule::Adam {
+        2 if unit(h[0]) && unit(h[1]) && positive(h[2]) => Rule::Adam {
             beta1: h[0],
             beta2: h[1],
             epsilon: h[2],
         },
+        3 if unit(h[0]) && unit(h[1]) && positive(h[2]) => Rule::AdamW {
+            beta1: h[0],
+            beta2: h[1],
+            epsilon: h[2],
+        },
+        4 if unit(h[0]) && positive(h[1]) && h[2] == 0.0 => Rule::RmsProp {
+            rho: h[0],
+            epsilon: h[1],
+        },
         _ => return None,
     };
-    (weight_decay >= 0.0 && weight_decay.is_finite()).then_some(Optimizer { rule, weight_decay })
+    (weight_decay >= 0.0 && weight_decay.is_finite()).then_some(Optimizer {
+        rule,
+        weight_decay,
+        clip,
+    })
 }
 
 /// One weight layer's pair: the code and its parameter. The leaky slope must be finite and

@@ -260,6 +260,51 @@ macro_rules! net_exports {
                 // SAFETY: forwarded contract.
                 unsafe { net_batch(net, batch) }.map_or(f64::NAN, |n| n.loss(batch as usize))
             }
+
+            /// Sets the dropout rate of each hidden layer (`rates[0..len]`, `len = L − 1`
+            /// values in `[0, 1)`, or `len = 0` for none) and the masks' seed (see
+            /// `Network::set_dropout`): 1 ok, 0 for invalid rates or OOM (network unchanged).
+            ///
+            /// # Safety
+            /// `net` is null or a live handle; `rates` valid for reads of `len` `f64`s.
+            #[export_name = concat!("mlp_net_set_dropout_", $suffix)]
+            pub unsafe extern "C" fn net_set_dropout(
+                net: *mut Net,
+                rates: *const f64,
+                len: u32,
+                seed: u32,
+            ) -> u32 {
+                // SAFETY: the caller's contract.
+                let (Some(n), Some(rates)) = (unsafe { net_ref(net) }, unsafe {
+                    slice(rates, len as usize)
+                }) else {
+                    return 0;
+                };
+                u32::from(n.set_dropout(rates, seed).is_ok())
+            }
+
+            /// The `capacity` per-row loss weights (valid until the next growing reserve).
+            ///
+            /// # Safety
+            /// `net` is null or a live handle.
+            #[export_name = concat!("mlp_net_weights_", $suffix)]
+            pub unsafe extern "C" fn net_weights(net: *mut Net) -> *mut T {
+                // SAFETY: forwarded contract.
+                unsafe { net_ref(net) }.map_or(ptr::null_mut(), |n| n.weights_mut().as_mut_ptr())
+            }
+
+            /// Whether loss, gradients and train_step weight each row by the weights buffer
+            /// (`on != 0`).
+            ///
+            /// # Safety
+            /// `net` is null or a live handle.
+            #[export_name = concat!("mlp_net_set_weighted_", $suffix)]
+            pub unsafe extern "C" fn net_set_weighted(net: *mut Net, on: u32) {
+                // SAFETY: forwarded contract.
+                if let Some(n) = unsafe { net_ref(net) } {
+                    n.set_weighted(on != 0);
+                }
+            }
         }
     };
 }

@@ -54,7 +54,7 @@ pub unsafe extern "C" fn mlp_test_decode_config(
 ///
 /// ```json
 /// {"ordering":"Exact","loss":"HalfSse","rule":{"type":"Adam","beta1":0.9,"beta2":0.999,
-///  "epsilon":1e-8},"weight_decay":0.0,"sizes":[2,3,1],
+///  "epsilon":1e-8},"weight_decay":0.0,"clip_norm":null,"clip_value":1.0,"sizes":[2,3,1],
 ///  "activations":[{"type":"LeakyRelu","slope":0.01},{"type":"Sigmoid"}]}
 /// ```
 pub fn describe(d: &DecodedConfig) -> String {
@@ -70,7 +70,18 @@ pub fn describe(d: &DecodedConfig) -> String {
         } => format!(
             r#"{{"type":"Adam","beta1":{beta1:?},"beta2":{beta2:?},"epsilon":{epsilon:?}}}"#
         ),
+        Rule::AdamW {
+            beta1,
+            beta2,
+            epsilon,
+        } => format!(
+            r#"{{"type":"AdamW","beta1":{beta1:?},"beta2":{beta2:?},"epsilon":{epsilon:?}}}"#
+        ),
+        Rule::RmsProp { rho, epsilon } => {
+            format!(r#"{{"type":"RmsProp","rho":{rho:?},"epsilon":{epsilon:?}}}"#)
+        }
     };
+    let clip = |v: Option<f64>| v.map_or("null".to_string(), |v| format!("{v:?}"));
     let activations: Vec<String> = d
         .activations
         .iter()
@@ -82,10 +93,12 @@ pub fn describe(d: &DecodedConfig) -> String {
         })
         .collect();
     format!(
-        r#"{{"ordering":"{:?}","loss":"{:?}","rule":{rule},"weight_decay":{:?},"sizes":{:?},"activations":[{}]}}"#,
+        r#"{{"ordering":"{:?}","loss":"{:?}","rule":{rule},"weight_decay":{:?},"clip_norm":{},"clip_value":{},"sizes":{:?},"activations":[{}]}}"#,
         d.ordering,
         d.loss,
         d.optimizer.weight_decay,
+        clip(d.optimizer.clip.norm),
+        clip(d.optimizer.clip.value),
         d.sizes,
         activations.join(",")
     )
@@ -97,11 +110,13 @@ mod tests {
 
     #[test]
     fn decode_config_export_writes_json() {
-        // [3, 4, 2]: leakyRelu 0.25, softmax; categorical cross-entropy; adam; update-first
+        // [3, 4, 2]: leakyRelu 0.25, softmax; categorical cross-entropy; adam; clipValue 1;
+        // update-first
         let block = [
-            1.0, 3.0, 2.0, 0.9, 0.999, 1e-8, 0.01, 3.0, 3.0, 4.0, 2.0, 3.0, 0.25, 5.0, 0.0,
+            1.0, 3.0, 2.0, 0.9, 0.999, 1e-8, 0.01, 0.0, 1.0, 3.0, 3.0, 4.0, 2.0, 3.0, 0.25, 5.0,
+            0.0,
         ];
-        let want = r#"{"ordering":"UpdateFirst","loss":"CategoricalCrossEntropy","rule":{"type":"Adam","beta1":0.9,"beta2":0.999,"epsilon":1e-8},"weight_decay":0.01,"sizes":[3, 4, 2],"activations":[{"type":"LeakyRelu","slope":0.25},{"type":"Softmax"}]}"#;
+        let want = r#"{"ordering":"UpdateFirst","loss":"CategoricalCrossEntropy","rule":{"type":"Adam","beta1":0.9,"beta2":0.999,"epsilon":1e-8},"weight_decay":0.01,"clip_norm":null,"clip_value":1.0,"sizes":[3, 4, 2],"activations":[{"type":"LeakyRelu","slope":0.25},{"type":"Softmax"}]}"#;
         let mut out = vec![0u8; 512];
         // SAFETY: buffers of the stated lengths.
         let n = unsafe {

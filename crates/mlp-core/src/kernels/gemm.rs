@@ -196,8 +196,11 @@ impl<T: SimdReal> GemmWorkspace<T> {
 /// enough).
 #[derive(Debug)]
 pub struct WorkspaceGrowth<T> {
-    slots: Vec<(Option<Vec<T>>, Option<Vec<T>>)>,
+    slots: Vec<StagedPacking<T>>,
 }
+
+/// One thread's replacement A and B packing buffers (`None`: the current one is big enough).
+type StagedPacking<T> = (Option<Vec<T>>, Option<Vec<T>>);
 
 /// `c = a·b`, or `c += a·b` when `accumulate`. `a` is `m×k`, `b` is `k×n`, `c` is `m×n`
 /// (any of `a`, `b` may be a transposed view). Panics if the shapes disagree, or if the

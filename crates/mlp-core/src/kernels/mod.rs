@@ -5,6 +5,7 @@
 
 pub mod axpy;
 pub mod bias;
+pub mod dropout;
 pub mod elementwise;
 pub mod epilogue;
 pub mod exp;

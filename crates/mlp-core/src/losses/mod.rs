@@ -9,11 +9,14 @@
 //!
 //! The cross-entropies are computed from the logits `z` of the output layer (the sigmoid or
 //! softmax never gets to round `ŷ` to 0 or 1 first), so they stay finite for large logits.
+//!
+//! Sample weights (per row) scale each row's term and its gradient: [`weighted`].
 
 pub mod binary_cross_entropy;
 pub mod categorical_cross_entropy;
 pub mod half_sse;
 pub mod mse;
+pub mod weighted;
 
 use crate::activations::Activation;
 use crate::simd::SimdReal;

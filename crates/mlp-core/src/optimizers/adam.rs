@@ -1,7 +1,7 @@
 //! Adam: `m ← β₁m + (1−β₁)g̃`, `v ← β₂v + (1−β₂)g̃²`,
 //! `w ← w − a·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)`, with `g̃ = g + λw`.
 
-use super::Step;
+use super::{clip, Step};
 use crate::real::Real;
 
 /// One Adam update of `w` with moments `m`, `v`; `[β₁, β₂, ε]` in `hyper`.
@@ -19,7 +19,7 @@ pub fn update<T: Real>(
         "adam: length mismatch"
     );
     for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
-        let g = g + step.decay * *w;
+        let g = clip::element(g, step.grad_scale, step.clip_value) + step.decay * *w;
         *m = b1 * *m + (T::ONE - b1) * g;
         *v = b2 * *v + (T::ONE - b2) * (g * g);
         let m_hat = *m * step.correction1;

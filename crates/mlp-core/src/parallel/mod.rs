@@ -61,7 +61,7 @@ pub fn for_each_chunk<T: Send, const N: usize>(
     len: usize,
     chunk: usize,
     parts: [&mut [T]; N],
-    f: &(dyn Fn(std::ops::Range<usize>, [&mut [T]; N]) + Sync),
+    f: &ChunkFn<'_, T, N>,
 ) -> bool {
     assert!(
         parts.iter().all(|p| p.is_empty() || p.len() == len),
@@ -83,6 +83,9 @@ pub fn for_each_chunk<T: Send, const N: usize>(
         f(range, chunks);
     })
 }
+
+/// What [`for_each_chunk`] calls: a chunk's range of `0..len` and that range of every part.
+pub type ChunkFn<'a, T, const N: usize> = dyn Fn(std::ops::Range<usize>, [&mut [T]; N]) + Sync + 'a;
 
 /// Splits `0..len` into `⌈len / chunk⌉` ranges of `chunk` elements (the last may be shorter):
 /// the `index`-th one. A fixed `chunk` makes the split depend on the length alone.
