@@ -59,15 +59,19 @@ function askThreads(worker) {
   });
 }
 
+/** Shows `net.threads` of the wasm worker's network (before training: asked; after: the run's). */
+function renderThreads(threads) {
+  demo.threads = threads;
+  const isolation = crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+  $('threads').textContent =
+    `wasm threads: ${threads.count} (threads: '${threads.requested}'; page ${isolation})` +
+    (threads.reason ? `. Fewer than asked: ${threads.reason}` : '');
+  $('threads').classList.toggle('warning', threads.reason !== undefined);
+}
+
 async function showThreads() {
   try {
-    const threads = await askThreads(workers.wasm);
-    demo.threads = threads;
-    const isolation = crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
-    $('threads').textContent =
-      `wasm threads: ${threads.count} (threads: '${threads.requested}'; page ${isolation})` +
-      (threads.reason ? `. Fewer than asked: ${threads.reason}` : '');
-    $('threads').classList.toggle('warning', threads.reason !== undefined);
+    renderThreads(await askThreads(workers.wasm));
   } catch (error) {
     demo.threads = { error: error.message };
     $('threads').textContent = `wasm threads: unknown (${error.message})`;
@@ -267,7 +271,10 @@ async function train(event) {
       const stepsPerSecond = (result.steps * 1000) / result.elapsedMs;
       const final = { step: result.steps, loss: result.loss, stepsPerSecond };
       showStats(backend, final, perExample, request.batchSize);
+      // The threads this run's network trained on (trainInWorker reports them).
+      if (backend === 'wasm' && result.threads) renderThreads(result.threads);
       demo.results[backend] = {
+        threads: result.threads,
         steps: result.steps,
         loss: result.loss,
         stopped: result.stopped,

@@ -197,6 +197,39 @@ describe('demo page threads', () => {
     expect(errors).toEqual([]);
   });
 
+  it('isolated: a training run reports the threads it trained on, and converges', async () => {
+    const { page, errors } = await browser.page();
+    await page.goto(`${server.url}/examples/browser/?coi=1`);
+    await page.waitForFunction(() => (window as { demo?: { ready?: boolean } }).demo?.ready);
+    await page.selectOption('#dataset', 'mnist');
+    await page.fill('#steps', '300');
+    await page.setChecked('#compare', false);
+    await page.click('#train');
+    await page.waitForFunction(
+      () => (window as { demo?: { state?: string } }).demo?.state !== 'training',
+    );
+    const demo = await page.evaluate(
+      () =>
+        (
+          window as unknown as {
+            demo: {
+              state: string;
+              accuracy: number;
+              threads: Run['threads'];
+              results: { wasm: { threads: Run['threads'] } };
+            };
+          }
+        ).demo,
+    );
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    await page.close();
+    expect(demo.state).toBe('done');
+    expect(demo.results.wasm.threads).toEqual({ requested: 'auto', count: Math.min(cores, 8) });
+    expect(demo.threads).toEqual(demo.results.wasm.threads);
+    expect(demo.accuracy).toBeGreaterThan(0.8);
+    expect(errors).toEqual([]);
+  });
+
   it('not isolated: one thread, and the page shows the reason', async () => {
     const { threads, text, errors } = await demoThreads(false);
     expect(threads.count).toBe(1);
