@@ -17,7 +17,8 @@ const require = createRequire(import.meta.url);
 function wasmMlp(dtype, backend = 'wasm') {
   return {
     async create(layers, learningRate) {
-      const net = await Network.create({ layers, dtype, backend, learningRate });
+      // One thread: this table compares engines core for core (bench/threads.mjs scales).
+      const net = await Network.create({ layers, dtype, backend, learningRate, threads: 1 });
       const cast = (a) => (dtype === 'f64' && a instanceof Float32Array ? Float64Array.from(a) : a);
       const memo = new Map(); // f64 copies of the (fixed) benchmark arrays, made once
       const as = (a) => {

@@ -15,9 +15,12 @@ const TARGET_MS = QUICK ? 25 : 60;
  * Measures `run(units)` (sync or async) and returns `{ median, p25, p75, samples }` in
  * work units per second, where one unit is `workPerUnit` of the reported quantity.
  * `maxUnits` caps an iteration (e.g. xor's 10,000 steps); `slow` allows fewer iterations when
- * one unit takes over a second.
+ * one unit takes over a second. `keepRates` adds the samples (`rates`, units per second).
  */
-export async function measure(run, { workPerUnit = 1, maxUnits = Infinity, slow = false } = {}) {
+export async function measure(
+  run,
+  { workPerUnit = 1, maxUnits = Infinity, slow = false, keepRates = false } = {},
+) {
   await run(1); // first call: compile / tier up / allocate
   const t0 = performance.now();
   await run(1);
@@ -32,5 +35,8 @@ export async function measure(run, { workPerUnit = 1, maxUnits = Infinity, slow 
   bench.add('task', () => run(units));
   await bench.run();
   const result = bench.tasks[0].result;
-  return { ...throughput(result.latency.samples, units * workPerUnit), unitsPerIteration: units };
+  return {
+    ...throughput(result.latency.samples, units * workPerUnit, keepRates),
+    unitsPerIteration: units,
+  };
 }

@@ -42,7 +42,8 @@ export function renderMarkdown({ meta, peak, rows, relaxed }) {
   const ids = ENGINES.map((e) => e.id);
   const out = [];
   out.push(
-    `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} vCPU, one thread used), ` +
+    `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} vCPU, one thread used: ` +
+      `wasm-mlp with \`threads: 1\`, TF.js wasm with 1 thread; thread scaling below), ` +
       `Node ${meta.node} (V8 ${meta.v8})${meta.quick ? ', **quick run** (few samples)' : ''}; ` +
       `machine load average ${meta.load[0]} before / ${meta.load[1]} after (other users' processes: ` +
       `wide p25–p75 ranges mean a noisy run). ` +
@@ -171,9 +172,159 @@ const END = '<!-- bench:end -->';
 /** Replaces the generated part of the README's Performance section. */
 export function updateReadme(path, markdown) {
   const readme = readFileSync(path, 'utf8');
-  const block = `${START}\n\n![speed-up chart](bench/results/chart.svg)\n\n${markdown}\n${END}`;
+  const block =
+    `${START}\n\n![speed-up chart](bench/results/chart.svg)\n\n` +
+    `![thread scaling chart](bench/results/threads.svg)\n\n${markdown}\n${END}`;
   const a = readme.indexOf(START);
   const b = readme.indexOf(END);
   if (a < 0 || b < 0) throw new Error(`README.md lacks the ${START} … ${END} markers`);
   writeFileSync(path, readme.slice(0, a) + block + readme.slice(b + END.length));
+}
+
+// ---- Thread scaling (bench/threads.mjs) ----
+
+const threadsLabel = (t) => (t === 'auto' ? "'auto'" : `${t}`);
+
+/** `{ met, text }` for a thread row's target (bench/threads.mjs THREAD_TARGETS), or null. */
+export function threadTargetStatus(row, targets) {
+  const t = targets[row.id];
+  if (!t) return null;
+  const r = row.ratio;
+  const want = t.min < 1 ? `≥ ${t.min}× (no slower, ±3%)` : `≥ ${t.min}×`;
+  return { met: r.median >= t.min, text: `${want}: ${r.median.toFixed(2)}×` };
+}
+
+/** The thread-scaling tables (markdown): scaling rows, then 'auto' vs 1 on tiny work. */
+export function renderThreadsMarkdown(threads, targets, meta) {
+  const scaling = threads.rows.filter((r) => typeof r.cells[1].threads === 'number');
+  const auto = threads.rows.filter((r) => r.cells[1].threads === 'auto');
+  const counts = scaling[0]?.cells.map((c) => c.threads) ?? [];
+  const cell = (c) => `${fmt(c.median)} [${fmt(c.p25)}–${fmt(c.p75)}]`;
+  const ratio = (r) =>
+    `**${r.ratio.median.toFixed(2)}×**` +
+    (r.ratio.rounds.length > 1 ? ` (${r.ratio.min.toFixed(2)}–${r.ratio.max.toFixed(2)})` : '');
+  const target = (r) => {
+    const t = threadTargetStatus(r, targets);
+    return t ? `${t.met ? '✅' : '❌'} ${t.text}` : '';
+  };
+  const out = [
+    `Thread scaling, wasm-mlp f32, measured in the same run on ${threads.cores} available ` +
+      `cores${meta?.cpu ? ` (${meta.cpu})` : ''}: thread counts measured round-robin, ` +
+      `${threads.rounds} round${threads.rounds > 1 ? 's' : ''}; load average ` +
+      `${threads.load[0]} before / ${threads.load[1]} after${meta?.quick ? ', **quick run**' : ''}. ` +
+      'Cells: median [p25–p75] of every round’s samples; ratio: median ÷ the 1-thread median ' +
+      '(per-round min–max in brackets). `threads: 1` is the single-thread core; more threads ' +
+      'run the shared-memory core with its worker pool.',
+    '',
+    `| workload | unit | ${counts.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(' | ')} | ratio ${counts[1] ?? 2} ÷ 1 | target (issue) |`,
+    `|---|---|${counts.map(() => '---:').join('|')}|---:|---|`,
+    ...scaling.map(
+      (r) =>
+        `| ${r.label} | ${r.unit} | ${r.cells.map(cell).join(' | ')} | ${ratio(r)} | ${target(r)} |`,
+    ),
+  ];
+  if (auto.length > 0) {
+    out.push(
+      '',
+      "Tiny work, `threads: 'auto'` (the default) against `threads: 1`:",
+      '',
+      "| workload | unit | threads: 1 | threads: 'auto' (in use) | ratio auto ÷ 1 | target (issue) |",
+      '|---|---|---:|---:|---:|---|',
+      ...auto.map(
+        (r) =>
+          `| ${r.label} | ${r.unit} | ${cell(r.cells[0])} | ${cell(r.cells[1])} ` +
+          `(${r.cells[1].inUse?.count ?? '?'}) | ${ratio(r)} | ${target(r)} |`,
+      ),
+    );
+  }
+  const fewer = threads.rows.flatMap((r) =>
+    r.cells.filter((c) => c.inUse?.reason).map((c) => `${r.id} threads ${c.threads}`),
+  );
+  if (fewer.length > 0) {
+    out.push('', `Fewer threads than asked in: ${fewer.join(', ')} (see the JSON for why).`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** A plain-text scaling chart: speed-up over 1 thread per workload and thread count. */
+export function renderThreadsText(threads) {
+  const rows = threads.rows.filter((r) => typeof r.cells[1].threads === 'number');
+  const max = Math.max(
+    threads.cores,
+    ...rows.flatMap((r) => r.cells.map((c) => c.median / r.cells[0].median)),
+  );
+  const width = 48;
+  const out = [`speed-up over 1 thread (ideal: n× on n threads; full bar = ${max.toFixed(1)}×)`];
+  for (const r of rows) {
+    out.push('', r.label);
+    for (const c of r.cells) {
+      const x = c.median / r.cells[0].median;
+      const bar = '█'.repeat(Math.max(1, Math.round((x / max) * width)));
+      out.push(`  ${String(c.threads).padStart(2)} ${bar} ${x.toFixed(2)}×`);
+    }
+  }
+  const auto = threads.rows.filter((r) => r.cells[1].threads === 'auto');
+  if (auto.length > 0) out.push('', "threads: 'auto' ÷ threads: 1 on tiny work");
+  for (const r of auto) out.push(`  ${r.label}: ${r.ratio.median.toFixed(2)}×`);
+  out.push('', `load average ${threads.load[0]} before / ${threads.load[1]} after`);
+  return out.join('\n') + '\n';
+}
+
+const THREAD_COLORS = ['#7f8c8d', '#2e86de', '#10ac84', '#ee5253', '#f39c12', '#8e44ad'];
+
+/** The scaling chart (SVG): bars of speed-up over 1 thread, a tick at the ideal n×. */
+export function renderThreadsSvg(threads, meta) {
+  const rows = threads.rows.filter((r) => typeof r.cells[1].threads === 'number');
+  const barH = 16;
+  const left = 330;
+  const width = 900;
+  const plotW = width - left - 90;
+  const max = Math.max(
+    threads.cores,
+    ...rows.flatMap((r) => r.cells.map((c) => c.median / r.cells[0].median)),
+  );
+  const xOf = (v) => left + (v / max) * plotW;
+  let y = 60;
+  const parts = [];
+  for (const r of rows) {
+    parts.push(
+      `<text x="${left - 8}" y="${y + barH}" text-anchor="end" font-size="12">${esc(shortLabel(r.label))}</text>`,
+    );
+    for (const [i, c] of r.cells.entries()) {
+      const x = c.median / r.cells[0].median;
+      parts.push(
+        `<rect x="${left}" y="${y}" width="${xOf(x) - left}" height="${barH - 3}" fill="${THREAD_COLORS[i % THREAD_COLORS.length]}"/>`,
+        `<line x1="${xOf(c.threads)}" y1="${y - 1}" x2="${xOf(c.threads)}" y2="${y + barH - 2}" stroke="#000" stroke-dasharray="2,2"/>`,
+        `<text x="${xOf(x) + 4}" y="${y + barH - 4}" font-size="10">${c.threads} thread${c.threads === 1 ? '' : 's'}: ${x.toFixed(2)}×</text>`,
+      );
+      y += barH;
+    }
+    y += 10;
+  }
+  const ticks = [];
+  for (let v = 0; v <= Math.floor(max); v++) {
+    ticks.push(
+      `<line x1="${xOf(v)}" y1="50" x2="${xOf(v)}" y2="${y}" stroke="${v === 1 ? '#999' : '#e5e5e5'}"/>`,
+      `<text x="${xOf(v)}" y="${y + 14}" text-anchor="middle" font-size="10">${v}×</text>`,
+    );
+  }
+  const sub =
+    `${meta?.cpu ?? ''}, ${threads.cores} cores, Node ${meta?.node ?? process.version}, ` +
+    `load ${threads.load[0]}–${threads.load[1]}, ${(meta?.date ?? new Date().toISOString()).slice(0, 10)}` +
+    (meta?.quick ? ', quick run' : '');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 30}" font-family="sans-serif">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="10" y="22" font-size="14" font-weight="bold">wasm-mlp f32 thread scaling: median throughput ÷ 1 thread (dashed tick: ideal n×)</text>`,
+    `<text x="10" y="40" font-size="11">${esc(sub)}</text>`,
+    ...ticks,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** The workload part of a label, without the parenthesised details (for the chart). */
+function shortLabel(label) {
+  return label.replace(/\s*\(.*\)$/, '').replace(/: forward of .*$/, ' (linear layer forward)');
 }

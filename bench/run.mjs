@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// npm run bench / npm run bench:quick: wasm-mlp against its peers on this machine, one thread.
-// Writes bench/results/latest.json, bench/results/latest.md, bench/results/chart.svg and (full
-// run only) the README's Performance section. See bench/README.md for what each number means.
+// npm run bench / npm run bench:quick: wasm-mlp against its peers on this machine, one thread,
+// then wasm-mlp's thread scaling (threads 1, 2, … up to the available parallelism).
+// Writes bench/results/latest.json, bench/results/latest.md, bench/results/chart.svg,
+// bench/results/threads.txt and threads.svg (the scaling chart) and (full run only) the
+// README's Performance section; the quick run writes quick.* and quick.threads.* instead.
+// `--threads-only` measures the thread scaling alone (threads*.json/md/txt/svg, no README).
+// See bench/README.md for what each number means.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -10,8 +14,16 @@ import { XOR, loadMnist, wideData } from './data.mjs';
 import { ENGINES, tfjs, tfjsWasmInfo } from './engines.mjs';
 import { GEMM_SHAPES, coreGemm, flopsOf, tfjsGemm } from './gemm.mjs';
 import { QUICK, measure } from './harness.mjs';
-import { renderMarkdown, renderSvg, updateReadme } from './report.mjs';
+import {
+  renderMarkdown,
+  renderSvg,
+  renderThreadsMarkdown,
+  renderThreadsSvg,
+  renderThreadsText,
+  updateReadme,
+} from './report.mjs';
 import { PEAK_FLOPS_PER_TRIP, peakFunction } from './simd-peak.mjs';
+import { THREAD_TARGETS, threadScaling } from './threads.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const log = (...a) => console.error('[bench]', ...a);
@@ -163,10 +175,39 @@ function relaxedChild() {
 
 const started = performance.now();
 const loadBefore = loadavg()[0];
-const tf = await tfjs();
 const cpu =
   (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ??
   cpus()[0]?.model;
+
+/** Writes the thread-scaling JSON, markdown, text chart and SVG chart; returns the markdown. */
+function writeThreads(threads, meta, stem) {
+  writeFileSync(here(`./results/${stem}.json`), JSON.stringify({ meta, threads }, null, 2) + '\n');
+  const md = renderThreadsMarkdown(threads, THREAD_TARGETS, meta);
+  writeFileSync(here(`./results/${stem}.md`), md);
+  const text = renderThreadsText(threads);
+  writeFileSync(here(`./results/${stem}.txt`), text);
+  writeFileSync(here(`./results/${stem}.svg`), renderThreadsSvg(threads, meta));
+  console.log(md);
+  console.log(text);
+  return md;
+}
+
+if (process.argv.includes('--threads-only')) {
+  const threads = await threadScaling(loadMnist(), log);
+  const meta = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    cpu,
+    node: process.version,
+    v8: process.versions.v8,
+    seconds: Math.round((performance.now() - started) / 1000),
+  };
+  writeThreads(threads, meta, QUICK ? 'quick.threads' : 'threads');
+  log(`done in ${meta.seconds} s`);
+  process.exit(0);
+}
+
+const tf = await tfjs();
 let peakStats = await peak(await peak());
 log('SIMD128 peak', peakStats.median.toFixed(1), 'GFLOP/s');
 const mnist = loadMnist();
@@ -175,6 +216,7 @@ peakStats = await peak(peakStats);
 rows.push(...(await gemmWorkloads(peakStats.median)));
 await tf.setBackend('wasm');
 const relaxed = relaxedChild();
+const threads = await threadScaling(mnist, log);
 const result = {
   meta: {
     date: new Date().toISOString(),
@@ -192,12 +234,14 @@ const result = {
   peak: { plain: peakStats, relaxed: relaxed.peak },
   rows,
   relaxed: relaxed.rows,
+  threads,
 };
 const stem = QUICK ? 'quick' : 'latest';
 writeFileSync(here(`./results/${stem}.json`), JSON.stringify(result, null, 2) + '\n');
-const md = renderMarkdown(result);
+const threadsMd = writeThreads(threads, result.meta, QUICK ? 'quick.threads' : 'threads');
+const md = renderMarkdown(result) + '\n' + threadsMd;
 writeFileSync(here(`./results/${stem}.md`), md);
 writeFileSync(here(`./results/${QUICK ? 'quick' : 'chart'}.svg`), renderSvg(result));
 if (!QUICK) updateReadme(here('../README.md'), md);
-console.log(md);
+console.log(renderMarkdown(result));
 log(`done in ${result.meta.seconds} s`);

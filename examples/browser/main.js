@@ -1,5 +1,8 @@
 // The demo page: plain ES modules straight from dist/ (no bundler). Training runs in two Web
-// Workers (wasm and reference) through wasm-mlp/worker; this thread only draws.
+// Workers (wasm and reference) through wasm-mlp/worker; this thread only draws. On a
+// cross-origin-isolated page (npm run demo:browser sends COOP/COEP) the wasm worker's network
+// computes on several threads (its own pool of Web Workers); the page shows how many, and why
+// fewer than asked when it is (net.threads).
 // window.demo exposes the state and results for the browser tests (test/browser/).
 import { trainInWorker } from '../../dist/worker.js';
 import { LOADERS, PRESETS, oneHot } from './datasets.js';
@@ -27,6 +30,7 @@ const demo = {
   curves: {},
   accuracy: null,
   responsiveness: null,
+  threads: null,
 };
 window.demo = demo;
 
@@ -39,6 +43,39 @@ function loadDataset(name) {
 async function selectedDataset() {
   const dataset = await loadDataset($('dataset').value);
   return OUTPUTS[$('output').value].activation === 'softmax' ? oneHot(dataset) : dataset;
+}
+
+/** Asks the wasm worker for `net.threads` of a network created there with `threads: 'auto'`. */
+function askThreads(worker) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (event) => {
+      if (event.data?.kind !== 'demo:threads') return;
+      worker.removeEventListener('message', onMessage);
+      if (event.data.error) reject(new Error(event.data.error));
+      else resolve(event.data.threads);
+    };
+    worker.addEventListener('message', onMessage);
+    worker.postMessage({ kind: 'demo:threads', threads: 'auto' });
+  });
+}
+
+/** Shows `net.threads` of the wasm worker's network (before training: asked; after: the run's). */
+function renderThreads(threads) {
+  demo.threads = threads;
+  const isolation = crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+  $('threads').textContent =
+    `wasm threads: ${threads.count} (threads: '${threads.requested}'; page ${isolation})` +
+    (threads.reason ? `. Fewer than asked: ${threads.reason}` : '');
+  $('threads').classList.toggle('warning', threads.reason !== undefined);
+}
+
+async function showThreads() {
+  try {
+    renderThreads(await askThreads(workers.wasm));
+  } catch (error) {
+    demo.threads = { error: error.message };
+    $('threads').textContent = `wasm threads: unknown (${error.message})`;
+  }
 }
 
 function setStatus(text, isError = false) {
@@ -234,7 +271,10 @@ async function train(event) {
       const stepsPerSecond = (result.steps * 1000) / result.elapsedMs;
       const final = { step: result.steps, loss: result.loss, stepsPerSecond };
       showStats(backend, final, perExample, request.batchSize);
+      // The threads this run's network trained on (trainInWorker reports them).
+      if (backend === 'wasm' && result.threads) renderThreads(result.threads);
       demo.results[backend] = {
+        threads: result.threads,
         steps: result.steps,
         loss: result.loss,
         stopped: result.stopped,
@@ -275,5 +315,5 @@ $('dataset').addEventListener('change', selectDataset);
 $('hidden').addEventListener('input', showLayers);
 $('output').addEventListener('change', showLayers);
 $('optimizer').addEventListener('change', suggestLearningRate);
-await selectDataset();
+await Promise.all([selectDataset(), showThreads()]);
 demo.ready = true;

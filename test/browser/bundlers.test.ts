@@ -1,7 +1,8 @@
 // The package as users install it (npm pack), bundled by Vite and by esbuild into a small app
 // (test/browser/fixtures/app) that trains XOR on the main thread and in a module worker, then
 // loaded in Chromium under a strict CSP. Vite needs no configuration for the wasm file (it sees
-// `new URL('./wasm_mlp.wasm', import.meta.url)` and its relaxed-SIMD twin and emits both);
+// `new URL('./wasm_mlp.wasm', import.meta.url)`, its relaxed-SIMD twin and the two shared-memory
+// (threads) builds, and emits all four);
 // esbuild does not copy assets, so the app copies the .wasm files next to its bundle, or imports
 // wasm-mlp/inline instead.
 import { execFileSync } from 'node:child_process';
@@ -132,10 +133,14 @@ describe.each(['vite', 'esbuild'] as const)('an app bundled by %s', (bundler) =>
   });
 });
 
-it('Vite emitted both cores as hashed assets, and nothing from dist/ is fetched', () => {
+it('Vite emitted the four cores as hashed assets, and nothing from dist/ is fetched', () => {
   const assets = readdirSync(join(out.vite, 'assets'));
+  // The single-thread pair, and the shared-memory pair that cross-origin-isolated pages load
+  // for `threads` > 1 (these test pages are not isolated, so only the first pair is fetched).
   expect(assets.filter((name) => name.endsWith('.wasm')).sort()).toEqual([
     expect.stringMatching(/^wasm_mlp-[\w-]+\.wasm$/),
     expect.stringMatching(/^wasm_mlp_relaxed-[\w-]+\.wasm$/),
+    expect.stringMatching(/^wasm_mlp_threads-[\w-]+\.wasm$/),
+    expect.stringMatching(/^wasm_mlp_threads_relaxed-[\w-]+\.wasm$/),
   ]);
 });
