@@ -192,7 +192,14 @@ export class WorkerPool {
     worker.onmessage = (e: MessageEvent<Message>) => onMessage(e.data);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      onGone(`failed: ${e.message}`);
+      // A script that never ran (the page's Content-Security-Policy refusing blob: workers)
+      // gives an error event with no message.
+      onGone(
+        e.message
+          ? `failed: ${e.message}`
+          : "failed to load its script (a Content-Security-Policy without worker-src 'self' " +
+              'blob: blocks the pool, whose workers start from a Blob URL)',
+      );
     };
     worker.postMessage(data);
     return worker;
