@@ -3,6 +3,7 @@
 // dtype, with dropout on the hidden layers, 100 training steps with threads 1, 2 and 3:
 // parameters, optimizer state and outputs compared bit for bit. The layers are large enough
 // that every large product is split between the threads.
+// Shared by bit-identity-f32.test.ts and bit-identity-f64.test.ts (not a test file itself).
 import { describe, expect, it } from 'vitest';
 import { Network } from 'wasm-mlp';
 import type { NetworkOptions } from '../../ts/options.js';
@@ -60,47 +61,51 @@ async function train(options: NetworkOptions, threads: number): Promise<string[]
   return out;
 }
 
-describe('threads: 100 training steps are byte-identical for 1, 2 and 3 threads', () => {
-  for (const dtype of ['f32', 'f64'] as const) {
-    for (const ordering of ['exact', 'update-first'] as const) {
-      it(`${dtype}, ${ordering}: ${HIDDEN.length} hidden activations × ${OUTPUTS.length} losses × ${OPTIMIZERS.length} optimizers`, async () => {
-        let compared = 0;
-        for (const hidden of HIDDEN) {
-          for (const { loss, output } of OUTPUTS) {
-            for (const optimizer of OPTIMIZERS) {
-              // clipNorm needs the exact ordering (a global norm before any update).
-              if (
-                ordering === 'update-first' &&
-                typeof optimizer === 'object' &&
-                'clipNorm' in optimizer
-              ) {
-                continue;
-              }
-              const options: NetworkOptions = {
-                layers: LAYERS,
-                activation: [hidden, hidden, output],
-                loss,
-                optimizer,
-                learningRate: optimizer === 'adam' ? 0.001 : 0.01,
-                dropout: 0.1,
-                ordering,
-                dtype,
-                seed: 5,
-              };
-              const one = await train(options, 1);
-              for (const threads of [2, 3]) {
-                const many = await train(options, threads);
-                expect(many, `${hidden}/${loss}/${JSON.stringify(optimizer)}: ${threads}`).toEqual(
-                  one,
-                );
-                compared++;
+/** The byte-identity suite for one dtype (one test file per dtype, so vitest runs them side by side). */
+export function describeBitIdentity(dtype: 'f32' | 'f64'): void {
+  describe(`threads: 100 ${dtype} training steps are byte-identical for 1, 2 and 3 threads`, () => {
+    {
+      for (const ordering of ['exact', 'update-first'] as const) {
+        it(`${dtype}, ${ordering}: ${HIDDEN.length} hidden activations × ${OUTPUTS.length} losses × ${OPTIMIZERS.length} optimizers`, async () => {
+          let compared = 0;
+          for (const hidden of HIDDEN) {
+            for (const { loss, output } of OUTPUTS) {
+              for (const optimizer of OPTIMIZERS) {
+                // clipNorm needs the exact ordering (a global norm before any update).
+                if (
+                  ordering === 'update-first' &&
+                  typeof optimizer === 'object' &&
+                  'clipNorm' in optimizer
+                ) {
+                  continue;
+                }
+                const options: NetworkOptions = {
+                  layers: LAYERS,
+                  activation: [hidden, hidden, output],
+                  loss,
+                  optimizer,
+                  learningRate: optimizer === 'adam' ? 0.001 : 0.01,
+                  dropout: 0.1,
+                  ordering,
+                  dtype,
+                  seed: 5,
+                };
+                const one = await train(options, 1);
+                for (const threads of [2, 3]) {
+                  const many = await train(options, threads);
+                  expect(
+                    many,
+                    `${hidden}/${loss}/${JSON.stringify(optimizer)}: ${threads}`,
+                  ).toEqual(one);
+                  compared++;
+                }
               }
             }
           }
-        }
-        const optimizers = OPTIMIZERS.length - (ordering === 'update-first' ? 1 : 0);
-        expect(compared).toBe(HIDDEN.length * OUTPUTS.length * optimizers * 2);
-      });
+          const optimizers = OPTIMIZERS.length - (ordering === 'update-first' ? 1 : 0);
+          expect(compared).toBe(HIDDEN.length * OUTPUTS.length * optimizers * 2);
+        });
+      }
     }
-  }
-});
+  });
+}
