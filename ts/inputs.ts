@@ -93,6 +93,9 @@ function plural(n: number, word: string): string {
  * @param colsLabel where `cols` comes from, e.g. `'layers[0]'`
  * @param dtype the network's dtype (f32 rejects values that overflow to ±Infinity)
  * @param expected if given, the required number of rows
+ * @param checkFinite `false` skips the finiteness scan of a `Float32Array` / `Float64Array`
+ *   (shape checks still run): for callers whose backend checks the stored values itself and
+ *   who re-validate with the scan when it refuses them (see `Network.trainStep`)
  */
 export function toMatrix(
   name: string,
@@ -101,6 +104,7 @@ export function toMatrix(
   colsLabel: string,
   dtype: Dtype,
   expected?: ExpectedBatch,
+  checkFinite = true,
 ): Matrix {
   const nested =
     Array.isArray(value) &&
@@ -169,6 +173,7 @@ export function toMatrix(
     // the per-element test (measured on 256 × 784 values: 125 vs 283 µs, 15% of a forward
     // pass); otherwise |v| ≤ limit proves v finite and representable, and anything else goes
     // to checkValue, which throws or accepts it.
+    if (!checkFinite) return { data: value, batch };
     const narrowing = dtype === 'f32' && value instanceof Float64Array;
     if (!narrowing && allFinite(value)) return { data: value, batch };
     const limit = narrowing ? F32_MAX : Number.MAX_VALUE;

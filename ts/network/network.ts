@@ -519,7 +519,12 @@ export class Network<D extends Dtype = Dtype> {
    * Validates `x` and, with a normalization, standardises a copy (from the values as given,
    * in float64, then rounded to the dtype).
    */
-  #x(value: unknown, name = 'x', expected?: { batch: number; what: string }): Matrix {
+  #x(
+    value: unknown,
+    name = 'x',
+    expected?: { batch: number; what: string },
+    checkFinite = true,
+  ): Matrix {
     const norm = this.#normalization;
     const X = toMatrix(
       name,
@@ -528,6 +533,7 @@ export class Network<D extends Dtype = Dtype> {
       'layers[0]',
       norm ? 'f64' : this.dtype,
       expected,
+      checkFinite,
     );
     if (!norm) return X;
     const Out = this.dtype === 'f64' ? Float64Array : Float32Array;
@@ -690,10 +696,16 @@ export class Network<D extends Dtype = Dtype> {
    */
   trainStep(x: MatrixInput, y: MatrixInput): number {
     this.#mutable('trainStep()');
-    const X = this.#x(x);
+    // The wasm core checks the stored batch itself (SIMD, and after rounding to f32) and skips
+    // a step on a non-finite value, returning NaN: the JavaScript scan of x (a fifth of a
+    // threaded mnist step) then runs only to name the value. The reference has no such check.
+    const deferred = this.#backend instanceof WasmBackend;
+    const X = this.#x(x, 'x', undefined, !deferred);
     const Y = this.#y(y, X.batch, 'the batch of x');
     const loss = this.#backend.trainStep(X.data, Y.data, X.batch, this.#learningRate);
     this.#cache = USED_BY_TRAIN_STEP;
+    // Throws the NonFiniteError the scan would have thrown up front (nothing was updated).
+    if (deferred && Number.isNaN(loss)) this.#x(x);
     return loss;
   }
 

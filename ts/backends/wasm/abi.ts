@@ -145,15 +145,11 @@ export const POOL_EXPORTS = {
 } as const;
 
 export function requiredExports(): string[] {
-  const names: string[] = [
-    MEMORY_EXPORTS.memory,
-    MEMORY_EXPORTS.alloc,
-    MEMORY_EXPORTS.free,
-    ...Object.values(POOL_EXPORTS),
-  ];
+  const names: string[] = [MEMORY_EXPORTS.memory, MEMORY_EXPORTS.alloc, MEMORY_EXPORTS.free];
   for (const t of ['f32', 'f64']) {
     for (const n of Object.values(NET_EXPORT_NAMES)) names.push(`${n}_${t}`);
   }
+  names.push(...Object.values(POOL_EXPORTS));
   return names;
 }
 

@@ -54,7 +54,7 @@ pub const PARALLEL_MIN_WORK: usize = 1 << 18;
 /// Tasks per thread when a product is split: more than one, so a thread that starts late
 /// (woken from sleep, or preempted on a shared machine) costs a smaller share, few enough
 /// that re-packing the shared operand per task stays cheap.
-pub const TASKS_PER_THREAD: usize = 2;
+pub const TASKS_PER_THREAD: usize = 4;
 
 /// One thread's packing buffers, allocated on first use, grown only when a larger product
 /// needs it, and reused by every call.
