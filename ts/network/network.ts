@@ -13,7 +13,7 @@ import { ReferenceBackend } from '../backends/reference/network.js';
 import { loadWasm } from '../backends/wasm/load.js';
 import { wantedThreads, type ThreadInfo } from '../backends/wasm/threads.js';
 import { WasmBackend } from '../backends/wasm/network.js';
-import { OptionError, ShapeError, StateError, describe } from '../errors.js';
+import { NonFiniteError, OptionError, ShapeError, StateError, describe } from '../errors.js';
 import {
   evaluation,
   metricsFor,
@@ -658,10 +658,25 @@ export class Network<D extends Dtype = Dtype> {
    */
   forward(x: MatrixInput): ArrayFor<D> {
     this.#live();
-    const X = this.#x(x);
-    const out = this.#backend.forward(X.data, X.batch);
+    const deferred = this.#backend instanceof WasmBackend;
+    const X = this.#x(x, 'x', undefined, !deferred);
+    const out = this.#checkedForward(x, deferred, () => this.#backend.forward(X.data, X.batch));
     this.#cache = { batch: X.batch };
     return out as ArrayFor<D>;
+  }
+
+  /**
+   * Runs a backend forward whose input `x` was not scanned for NaN/±Infinity when `deferred`
+   * (the wasm core checks the stored batch itself, in SIMD, and refuses it): a refusal is
+   * turned into the scan's own NonFiniteError naming the value.
+   */
+  #checkedForward<R>(x: MatrixInput, deferred: boolean, run: () => R): R {
+    try {
+      return run();
+    } catch (error) {
+      if (deferred && error instanceof NonFiniteError) this.#x(x);
+      throw error;
+    }
   }
 
   /**
@@ -756,15 +771,19 @@ export class Network<D extends Dtype = Dtype> {
     if (as !== 'flat' && as !== 'rows') {
       throw new OptionError(`predict: as must be 'flat' or 'rows', got ${describe(as)}`);
     }
-    const X = this.#x(x);
+    const deferred = this.#backend instanceof WasmBackend;
+    const X = this.#x(x, 'x', undefined, !deferred);
     const nIn = this.#layers[0]!;
     const nOut = this.#layers[this.#layers.length - 1]!;
     const out = new (this.dtype === 'f64' ? Float64Array : Float32Array)(X.batch * nOut);
     const chunk = 1024;
-    for (let from = 0; from < X.batch; from += chunk) {
-      const to = Math.min(X.batch, from + chunk);
-      out.set(this.#backend.forward(X.data.subarray(from * nIn, to * nIn), to - from), from * nOut);
-    }
+    this.#checkedForward(x, deferred, () => {
+      for (let from = 0; from < X.batch; from += chunk) {
+        const to = Math.min(X.batch, from + chunk);
+        const part = X.data.subarray(from * nIn, to * nIn);
+        out.set(this.#backend.forward(part, to - from), from * nOut);
+      }
+    });
     this.#cache = { usedBy: 'predict()' };
     return as === 'rows' ? toRows(out, nOut) : (out as ArrayFor<D>);
   }

@@ -423,6 +423,18 @@ impl<T: SimdReal> Network<T> {
         self.forward_pass(batch, false);
     }
 
+    /// [`Network::forward`] if the first `batch` input rows are all finite (one SIMD read of
+    /// the batch); `false` and nothing computed otherwise. The caller's check of its data can
+    /// then be skipped on the hot path (the TS side only scans to name the bad value).
+    pub fn forward_checked(&mut self, batch: usize) -> bool {
+        self.check_batch(batch);
+        if !all_finite(&self.input[..batch * self.sizes[0]]) {
+            return false;
+        }
+        self.forward(batch);
+        true
+    }
+
     /// The forward pass; `training` applies the dropout masks of the next optimizer step.
     fn forward_pass(&mut self, batch: usize, training: bool) {
         self.check_batch(batch);

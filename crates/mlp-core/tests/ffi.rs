@@ -175,13 +175,20 @@ fn ffi_network_lifecycle_f32() {
 
         // batch beyond capacity: rejected, no panic
         assert!(f32x::net_train_step(net, 5, 0.1).is_nan());
-        f32x::net_forward(net, 5);
+        assert_eq!(f32x::net_forward(net, 5), 0);
         f32x::net_backward(net, 5, 0.1);
         // null handle: tolerated
         assert!(f32x::net_loss(std::ptr::null_mut(), 1).is_nan());
         assert_eq!(f32x::net_reserve(std::ptr::null_mut(), 1), 0);
 
-        f32x::net_forward(net, 4);
+        assert_eq!(f32x::net_forward(net, 4), 1);
+        // a non-finite input: refused, nothing computed
+        let input = f32x::net_input(net);
+        let first = *input;
+        *input = f32::NAN;
+        assert_eq!(f32x::net_forward(net, 4), 0);
+        *input = first;
+        assert_eq!(f32x::net_forward(net, 4), 1);
         f32x::net_backward(net, 4, 0.5);
         f32x::net_destroy(net);
         f32x::net_destroy(std::ptr::null_mut());

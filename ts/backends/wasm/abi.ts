@@ -44,8 +44,8 @@ export interface NetExports {
   target(net: NetPtr): Ptr;
   /** `mlp_net_output_{t}(net) -> T*` */
   output(net: NetPtr): Ptr;
-  /** `mlp_net_forward_{t}(net, batch)` */
-  forward(net: NetPtr, batch: number): void;
+  /** `mlp_net_forward_{t}(net, batch) -> u32`: 1 done, 0 refused (a non-finite input value) */
+  forward(net: NetPtr, batch: number): number;
   /** `mlp_net_backward_{t}(net, batch, lr)` */
   backward(net: NetPtr, batch: number, lr: number): void;
   /** `mlp_net_train_step_{t}(net, batch, lr) -> f64` (loss before the update) */
@@ -108,6 +108,7 @@ const UNSIGNED_RESULTS = new Set<keyof NetExports>([
   'input',
   'target',
   'output',
+  'forward',
   'setThreads',
   'setDropout',
   'weights',

@@ -3,7 +3,13 @@
  * `abi.ts` / `core.ts`. A training step is one FFI call (`mlp_net_train_step_*`) after copying the batch in.
  * @module
  */
-import { OutOfMemoryError, StateError, WasmMlpError, WorkerError } from '../../errors.js';
+import {
+  NonFiniteError,
+  OutOfMemoryError,
+  StateError,
+  WasmMlpError,
+  WorkerError,
+} from '../../errors.js';
 import { nextMacrotask } from '../../yield.js';
 import type { ModelSpec } from '../../model.js';
 import type { Dtype, OptimizerState } from '../../types.js';
@@ -345,7 +351,11 @@ export class WasmBackend implements Backend {
   forward(x: Real, batch: number): Real {
     this.#reserve(batch);
     this.#writeInput(x);
-    this.#compute(() => this.#api.forward(this.#net, batch));
+    const done = this.#compute(() => this.#api.forward(this.#net, batch));
+    if (done !== 1) {
+      // The core refuses a batch holding NaN or ±Infinity (as stored, so also f32 overflow).
+      throw new NonFiniteError(`x holds NaN or ±Infinity (batch of ${batch} rows)`);
+    }
     return this.output(batch).slice();
   }
 

@@ -205,16 +205,16 @@ macro_rules! net_exports {
                 unsafe { net_ref(net) }.map_or(ptr::null_mut(), |n| n.output_mut().as_mut_ptr())
             }
 
-            /// Forward over the first `batch` input rows (no-op if `batch > capacity`).
+            /// Forward over the first `batch` input rows: 1 when done; 0 (nothing computed) if
+            /// an input value is not finite, or `batch > capacity`.
             ///
             /// # Safety
             /// `net` is null or a live handle.
             #[export_name = concat!("mlp_net_forward_", $suffix)]
-            pub unsafe extern "C" fn net_forward(net: *mut Net, batch: u32) {
+            pub unsafe extern "C" fn net_forward(net: *mut Net, batch: u32) -> u32 {
                 // SAFETY: forwarded contract.
-                if let Some(n) = unsafe { net_batch(net, batch) } {
-                    n.forward(batch as usize);
-                }
+                unsafe { net_batch(net, batch) }
+                    .map_or(0, |n| u32::from(n.forward_checked(batch as usize)))
             }
 
             /// One optimizer step from the cached forward and the targets (no-op if `batch > capacity`).
