@@ -6,6 +6,8 @@
  * waits for a message that cannot come.
  * @module
  */
+import { describe } from '../errors.js';
+import { OptionError } from '../index.js';
 
 /** The events {@link listen} can watch. `'exit'` exists only on Node `worker_threads` workers. */
 export type EndpointEvent = 'message' | 'error' | 'messageerror' | 'exit';
@@ -84,4 +86,16 @@ export function listen(endpoint: MessageEndpoint, handlers: EndpointHandlers): (
     }
   }
   return () => removers.forEach((remove) => remove());
+}
+
+/**
+ * Throws {@link OptionError} unless `worker` can carry a run (`trainInWorker`, `fitInWorker`).
+ */
+export function checkWorker(worker: unknown): asserts worker is MessageEndpoint {
+  if (!isMessageEndpoint(worker)) {
+    throw new OptionError(
+      'worker must be a Web Worker or a node:worker_threads Worker (with postMessage and ' +
+        `on/off or addEventListener/removeEventListener), got ${describe(worker)}`,
+    );
+  }
 }

@@ -8,7 +8,7 @@
 import { OptionError } from '../index.js';
 import type { BatchLog, EpochLog, NetworkOptions } from '../index.js';
 import { describe } from '../errors.js';
-import { isMessageEndpoint, type MessageEndpoint } from './endpoint.js';
+import { checkWorker, type MessageEndpoint } from './endpoint.js';
 import { buffersOf, type FitRequest, type FitResult } from './protocol.js';
 import { startRun } from './run.js';
 
@@ -62,12 +62,7 @@ function checkArray(name: string, array: unknown): void {
 }
 
 function checkArguments(worker: unknown, request: unknown, options: unknown): void {
-  if (!isMessageEndpoint(worker)) {
-    throw new OptionError(
-      'worker must be a Web Worker or a node:worker_threads Worker (with postMessage and ' +
-        `on/off or addEventListener/removeEventListener), got ${describe(worker)}`,
-    );
-  }
+  checkWorker(worker);
   if (!isObject(request)) {
     throw new OptionError(
       `request must be an object { network, x, y, fit?, … }, got ${describe(request)}`,

@@ -7,7 +7,7 @@
  */
 import { OptionError, type NetworkOptions } from '../index.js';
 import { describe } from '../errors.js';
-import { isMessageEndpoint, type MessageEndpoint } from './endpoint.js';
+import { checkWorker, type MessageEndpoint } from './endpoint.js';
 import {
   buffersOf,
   type TrainingProgress,
@@ -65,12 +65,7 @@ function isObject(value: unknown): value is object {
 }
 
 function checkArguments(worker: unknown, request: unknown, options: unknown): void {
-  if (!isMessageEndpoint(worker)) {
-    throw new OptionError(
-      'worker must be a Web Worker or a node:worker_threads Worker (with postMessage and ' +
-        `on/off or addEventListener/removeEventListener), got ${describe(worker)}`,
-    );
-  }
+  checkWorker(worker);
   if (!isObject(request)) {
     throw new OptionError(
       `request must be an object { network, x, y, steps, … }, got ${describe(request)}`,
