@@ -244,6 +244,8 @@ describe('package checks on the tarball', () => {
         '--exclude-entrypoints',
         './wasm_mlp.wasm',
         './wasm_mlp_relaxed.wasm',
+        './wasm_mlp_threads.wasm',
+        './wasm_mlp_threads_relaxed.wasm',
         '--format',
         'ascii',
       ],
