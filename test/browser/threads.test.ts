@@ -205,8 +205,10 @@ describe('demo page threads', () => {
     await page.fill('#steps', '300');
     await page.setChecked('#compare', false);
     await page.click('#train');
-    await page.waitForFunction(
-      () => (window as { demo?: { state?: string } }).demo?.state !== 'training',
+    // The click handler loads MNIST before it sets 'training': wait for the end state itself
+    // (waiting for "not training" could return before the run started).
+    await page.waitForFunction(() =>
+      ['done', 'failed'].includes((window as { demo?: { state?: string } }).demo?.state ?? ''),
     );
     const demo = await page.evaluate(
       () =>
