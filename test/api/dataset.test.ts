@@ -12,34 +12,11 @@ import {
   type BackendName,
   type Dataset,
   type DatasetItem,
-  type NetworkOptions,
 } from 'wasm-mlp';
-import { WASM_PATH, randArray, rng } from '../helpers.js';
+import { WASM_PATH } from '../helpers.js';
+import { classifier, toy } from './toy-classifier.js';
 
 const BACKENDS: BackendName[] = ['wasm', 'reference'];
-
-/** A 3-class toy problem: class = which of 3 features is largest. */
-function toy(seed: number, rows: number): { x: number[][]; y: number[][] } {
-  const next = rng(seed);
-  const x = Array.from({ length: rows }, () => randArray(next, 3, 0, 1));
-  const y = x.map((r) => {
-    const c = r.indexOf(Math.max(...r));
-    return [0, 1, 2].map((k) => (k === c ? 1 : 0));
-  });
-  return { x, y };
-}
-
-const classifier = (backend: BackendName, extra: Partial<NetworkOptions> = {}) =>
-  Network.create({
-    layers: [3, 8, 3],
-    activation: ['tanh', 'softmax'],
-    loss: 'categorical-cross-entropy',
-    optimizer: 'adam',
-    learningRate: 0.02,
-    backend,
-    wasm: WASM_PATH,
-    ...extra,
-  } as NetworkOptions<'f32'>);
 
 /** The rows as a dataset of items of `per` rows (the last one shorter), sync or async. */
 function itemsOf(x: number[][], y: number[][], per: number, async = false): Dataset {

@@ -10,31 +10,9 @@ import {
   type NetworkOptions,
 } from 'wasm-mlp';
 import { WASM_PATH, XOR_X, XOR_Y, randArray, rng } from '../helpers.js';
+import { classifier, toy } from './toy-classifier.js';
 
 const BACKENDS: BackendName[] = ['wasm', 'reference'];
-
-/** A 3-class toy problem: 60 rows, class = which of 3 features is largest. */
-function toy(seed: number, rows = 60): { x: number[][]; y: number[][] } {
-  const next = rng(seed);
-  const x = Array.from({ length: rows }, () => randArray(next, 3, 0, 1));
-  const y = x.map((r) => {
-    const c = r.indexOf(Math.max(...r));
-    return [0, 1, 2].map((k) => (k === c ? 1 : 0));
-  });
-  return { x, y };
-}
-
-const classifier = (backend: BackendName, extra: Partial<NetworkOptions> = {}) =>
-  Network.create({
-    layers: [3, 8, 3],
-    activation: ['tanh', 'softmax'],
-    loss: 'categorical-cross-entropy',
-    optimizer: 'adam',
-    learningRate: 0.02,
-    backend,
-    wasm: WASM_PATH,
-    ...extra,
-  } as NetworkOptions<'f32'>);
 
 describe.each(BACKENDS)('fit, %s', (backend) => {
   it('returns a per-epoch history and calls the callbacks in order', async () => {
