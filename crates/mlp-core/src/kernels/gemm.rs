@@ -48,8 +48,10 @@ fn block_rows(kc: usize) -> usize {
 }
 
 /// Work (multiply-adds) below which a product is not split: one task's share of a split must
-/// outweigh re-packing its operand and the pool's wake-up (≈ 1–5 µs). Measured on the mnist
-/// shapes: 2¹⁸ multiply-adds take ≈ 10 µs on one core.
+/// outweigh re-packing its operand and the pool's wake and join. Measured with 2 threads on a
+/// product of 2¹⁹ multiply-adds (2 tasks): 22 µs more than half its one-thread time, against
+/// ≈ 10–15 µs of work per 2¹⁸ multiply-adds at the GEMM's 20 GFMA/s, so smaller products
+/// would not gain.
 pub const PARALLEL_MIN_WORK: usize = 1 << 18;
 /// Tasks per thread when a product is split: more than one, so a thread that starts late
 /// (woken from sleep, or preempted on a shared machine) costs a smaller share, few enough
